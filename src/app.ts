@@ -1,0 +1,309 @@
+/**
+ * Composition root: builds every part from the config, wires them, starts and stops them.
+ * The only module that knows every other one.
+ */
+import { lookup } from 'node:dns/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerApi } from './admin/api/index.js';
+import { AdminAuthGuard } from './admin/auth.js';
+import { createAdminServer } from './admin/server.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/index.js';
+import { Edge, type EdgeGuards, type EdgePolicy } from './edge.js';
+import type { Feature, FeatureContext } from './feature.js';
+import { Allowlist } from './guard/allowlist.js';
+import { AuthFailureTracker } from './guard/auth-failures.js';
+import { Blocklist } from './guard/blocklist.js';
+import { DEFAULT_SIGNATURES } from './guard/default-signatures.js';
+import { FloodDetector } from './guard/flood.js';
+import { ScannerGuard, SignatureMatcher, type SignatureRule } from './guard/signatures.js';
+import { ThreatBoard } from './guard/threat-score.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { SipFrontEnd } from './sip/front-end.js';
+import { SqliteBlockRepository, WriteBehindBlockRepository } from './store/blocks.js';
+import { isWritable, openDatabase, type Database } from './store/database.js';
+import { SqliteEventStore } from './store/events.js';
+import { SqliteTrustedNetworkStore } from './store/trusted-networks.js';
+import { normalizeIp } from './net/ip.js';
+import { SIPWARDEN_VERSION } from './version.js';
+
+export interface AppOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export class App {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly db: Database;
+  readonly blocks: SqliteBlockRepository;
+  readonly blockWrites: WriteBehindBlockRepository;
+  readonly events: SqliteEventStore;
+  readonly trustedNetworks: SqliteTrustedNetworkStore;
+  readonly guards: EdgeGuards;
+  readonly edge: Edge;
+  readonly sip: SipFrontEnd;
+  readonly adminAuthGuard: AdminAuthGuard;
+  readonly features: readonly Feature[];
+  readonly startedAt: number;
+  private admin: FastifyInstance | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(config: Config, options: AppOptions = {}) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger({ level: config.log.level });
+    this.metrics = createMetrics();
+    this.db = openDatabase(config.database.path, { logger: this.logger });
+    this.blocks = new SqliteBlockRepository(this.db);
+    this.blockWrites = new WriteBehindBlockRepository(this.blocks, (err) => this.logger.error({ err }, 'could not write blocks to the database; will retry'));
+    this.events = new SqliteEventStore(this.db, {
+      onDrop: () => this.metrics.eventsDroppedTotal.inc(),
+      onError: (err) => this.logger.error({ err }, 'could not write security events to the database; will retry'),
+    });
+    this.startedAt = this.clock();
+    this.trustedNetworks = new SqliteTrustedNetworkStore(this.db);
+
+    this.guards = buildGuards(config, this.blockWrites, this.trustedNetworks.list().map((n) => n.cidr));
+    this.guards.blocklist.restore(this.clock());
+    this.features = buildFeatures({ config, db: this.db, clock: this.clock, logger: this.logger, metrics: this.metrics, events: this.events });
+    this.edge = new Edge({
+      clock: this.clock,
+      guards: this.guards,
+      events: this.events,
+      metrics: this.metrics,
+      logger: this.logger,
+      policy: buildPolicy(config),
+      stages: this.features.flatMap((f) => f.stages ?? []),
+      observers: this.features.flatMap((f) => f.observers ?? []),
+    });
+    this.sip = new SipFrontEnd({
+      connection:
+        config.drachtio.mode === 'outbound'
+          ? { mode: 'outbound', listenHost: config.drachtio.listen_host, listenPort: config.drachtio.listen_port, secret: config.drachtio.secret }
+          : {
+              mode: 'inbound',
+              host: config.drachtio.host,
+              port: config.drachtio.port,
+              secret: config.drachtio.secret,
+              reconnectMaxDelayMs: config.drachtio.reconnect_max_delay,
+            },
+      recordRoute: config.pbx.record_route,
+      finalTimeoutMs: config.pbx.final_timeout,
+      handler: this.edge,
+      logger: this.logger.child({ component: 'sip' }),
+      clock: this.clock,
+      onConnectionChange: (connected) => {
+        this.metrics.drachtioConnected.set(connected ? 1 : 0);
+      },
+      onHandlerError: (stage) => this.metrics.sipHandlerErrorsTotal.inc({ stage }),
+    });
+    const bruteForce = config.admin_api.brute_force;
+    this.adminAuthGuard = new AdminAuthGuard(
+      { maxFailures: bruteForce.max_failures, windowMs: bruteForce.window, blockForMs: bruteForce.block_for },
+      { blocklist: this.guards.blocklist, blockWrites: this.blockWrites, events: this.events, logger: this.logger.child({ component: 'admin-auth' }) },
+    );
+    this.refreshBlockGauge();
+  }
+
+  /** Where the admin listener ended up (port 0 in tests picks a free one). */
+  get adminAddress(): { host: string; port: number } | null {
+    const address = this.admin?.server.address();
+    if (!address || typeof address === 'string') return null;
+    return { host: address.address, port: address.port };
+  }
+
+  health(): { drachtioConnected: boolean; databaseWritable: boolean } {
+    return { drachtioConnected: this.sip.connected, databaseWritable: isWritable(this.db) };
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    await this.trustPbxByName();
+    this.admin = await createAdminServer({
+      logger: this.logger,
+      bodyLimitBytes: config.admin.body_limit_bytes,
+      health: () => this.health(),
+      renderMetrics: async () => {
+        this.refreshBlockGauge();
+        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+      },
+      registerApi: (root) =>
+        registerApi(root, {
+          clock: this.clock,
+          logger: this.logger.child({ component: 'api' }),
+          version: SIPWARDEN_VERSION,
+          blocklist: this.guards.blocklist,
+          blockWrites: this.blockWrites,
+          blockHistory: this.blockWrites,
+          events: this.events,
+          threat: this.guards.threat,
+          allowlist: this.guards.allowlist,
+          trustedNetworks: this.trustedNetworks,
+          configuredTrustedNetworks: configuredTrusted(config),
+          tokens: config.admin_api.tokens,
+          metricsAuth: config.admin_api.metrics_auth,
+          healthAuth: config.admin_api.health_auth,
+          adminAuthGuard: this.adminAuthGuard,
+          defaultBlockDurationMs: config.admin_api.default_block_duration,
+          status: () => ({ startedAt: this.startedAt, ...this.health() }),
+          features: this.features.flatMap((f) => (f.api ? [f.api] : [])),
+        }),
+    });
+    await this.admin.listen({ host: config.admin.host, port: config.admin.port });
+    this.logger.info({ admin: this.adminAddress }, 'admin HTTP listening');
+
+    this.every(config.blocking.sweep_interval, () => this.sweepExpiredBlocks());
+    this.every(config.events.prune_interval, () => this.pruneEvents());
+    this.pruneEvents();
+    for (const feature of this.features) await feature.start?.();
+    this.sip.start();
+  }
+
+  /** A PBX given by host name is trusted by the addresses the name resolves to at start. */
+  private async trustPbxByName(): Promise<void> {
+    const { host } = this.config.pbx;
+    if (normalizeIp(host) !== null) return;
+    try {
+      const addresses = await lookup(host, { all: true });
+      for (const { address } of addresses) this.guards.allowlist.add(address);
+      this.logger.info({ host, addresses: addresses.map((a) => a.address) }, 'PBX host name resolved; its addresses are trusted');
+    } catch (err) {
+      this.logger.warn({ host, err: (err as Error).message }, 'cannot resolve the PBX host name; its addresses are not on the allowlist (use an IP address or add it to trusted_networks)');
+    }
+  }
+
+  /** Stop taking requests, let in-flight transactions finish (bounded), flush and close the database. */
+  stop(graceMs = 5000): Promise<void> {
+    this.stopping ??= this.doStop(graceMs);
+    return this.stopping;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.sip.stop(graceMs).catch((err: unknown) => this.logger.warn({ err }, 'SIP front end did not stop cleanly'));
+    await this.admin?.close().catch((err: unknown) => this.logger.warn({ err }, 'admin HTTP did not close cleanly'));
+    for (const feature of this.features) {
+      await Promise.resolve(feature.stop?.()).catch((err: unknown) => this.logger.warn({ err, feature: feature.name }, 'feature did not stop cleanly'));
+    }
+    this.blockWrites.flush();
+    this.events.close();
+    this.db.close();
+    this.logger.info('stopped');
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(() => {
+      try {
+        fn();
+      } catch (err) {
+        this.logger.error({ err }, 'periodic task failed');
+      }
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private sweepExpiredBlocks(): void {
+    const now = this.clock();
+    for (const block of this.guards.blocklist.sweep(now)) {
+      this.events.record({ type: 'block-expired', severity: 'info', ip: block.target, username: null, method: null, details: { source: block.source, reason: block.reason }, at: now });
+      this.logger.info({ ip: block.target, source: block.source }, 'block expired');
+    }
+    this.refreshBlockGauge();
+  }
+
+  private pruneEvents(): void {
+    const cutoff = this.clock() - this.config.events.retention_days * 86_400_000;
+    const removed = this.events.prune(cutoff);
+    if (removed > 0) this.logger.info({ removed }, 'pruned old security events');
+  }
+
+  private refreshBlockGauge(): void {
+    const counts = new Map<string, number>();
+    for (const block of this.guards.blocklist.active(this.clock())) counts.set(block.source, (counts.get(block.source) ?? 0) + 1);
+    this.metrics.blocksActive.reset();
+    for (const [source, n] of counts) this.metrics.blocksActive.set({ source }, n);
+  }
+}
+
+/** The features beyond the security guards, in stage order (DND before queue routing). */
+function buildFeatures(_context: FeatureContext): Feature[] {
+  return [];
+}
+
+/** Networks trusted by the config file: listed by the API, never removable at run time. */
+function configuredTrusted(config: Config): string[] {
+  return [...config.trusted_networks, ...(normalizeIp(config.pbx.host) === null ? [] : [config.pbx.host])];
+}
+
+function buildPolicy(config: Config): EdgePolicy {
+  const { pbx } = config;
+  return {
+    blockedAction: config.blocking.action,
+    blockedStatus: config.blocking.status,
+    blockedReason: config.blocking.reason,
+    floodBlockMs: config.flood.block_for,
+    scannerBlockMs: config.scanners.block_for,
+    authFailureBlockMs: config.auth_failures.block_for,
+    pbxTarget: { uri: `sip:${formatHost(pbx.host)}:${pbx.port};transport=${pbx.transport}` },
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export function buildSignatureRules(config: Config): SignatureRule[] {
+  const { scanners } = config;
+  const defaults = scanners.use_default_rules
+    ? DEFAULT_SIGNATURES.map((rule) => {
+        if (scanners.disabled_rules.includes(rule.name)) return { ...rule, enabled: false };
+        if (scanners.enabled_rules.includes(rule.name)) return { ...rule, enabled: true };
+        return rule;
+      })
+    : [];
+  return [...defaults, ...scanners.rules.map((rule) => ({ ...rule, enabled: true }))];
+}
+
+function buildGuards(config: Config, repository: WriteBehindBlockRepository, runtimeTrusted: string[]): EdgeGuards {
+  const allowlist = new Allowlist([...configuredTrusted(config), ...runtimeTrusted]);
+  const { escalation } = config.blocking;
+  const blocklist = new Blocklist({
+    repository,
+    escalation: escalation.enabled
+      ? { factor: escalation.factor, maxDurationMs: escalation.max_duration, lookbackMs: escalation.lookback }
+      : { factor: 1, maxDurationMs: Number.MAX_SAFE_INTEGER, lookbackMs: escalation.lookback },
+  });
+  const flood = config.flood.enabled
+    ? new FloodDetector({
+        limit: { maxRequests: config.flood.max_requests, windowMs: config.flood.window },
+        perMethod: Object.fromEntries(Object.entries(config.flood.methods).map(([m, l]) => [m, { maxRequests: l.max_requests, windowMs: l.window }])),
+        maxTrackedSources: config.flood.max_tracked_sources,
+      })
+    : null;
+  const scanners = config.scanners.enabled
+    ? new ScannerGuard(new SignatureMatcher(buildSignatureRules(config)), {
+        blockAfter: config.scanners.block_after,
+        windowMs: config.scanners.block_for,
+        maxTrackedSources: config.scanners.max_tracked_sources,
+      })
+    : null;
+  const af = config.auth_failures;
+  const authFailures = af.enabled
+    ? new AuthFailureTracker({
+        maxFailures: af.max_failures,
+        windowMs: af.window,
+        enumeration: { maxUsernames: af.enumeration.max_usernames, windowMs: af.enumeration.window },
+        distributed: { maxSources: af.distributed.max_sources, windowMs: af.distributed.window },
+        maxTracked: af.max_tracked,
+      })
+    : null;
+  return { allowlist, blocklist, flood, scanners, authFailures, threat: new ThreatBoard() };
+}

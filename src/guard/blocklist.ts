@@ -1,0 +1,145 @@
+/**
+ * Blocked addresses and ranges, in memory for the decision path, written through a
+ * BlockRepository (SQLite, write-behind) and restored from it at start. Blocks expire by
+ * themselves (active while now < expiresAt). Repeat offenders get longer blocks: the duration
+ * is multiplied by factor^(earlier blocks within the lookback), capped, like fail2ban's
+ * bantime.increment.
+ */
+import { LRUCache } from 'lru-cache';
+import { NetworkSet, normalizeIp, normalizeTarget } from '../net/ip.js';
+import type { Block, BlockRepository, BlockSource } from './block.js';
+
+export interface Escalation {
+  readonly factor: number;
+  readonly maxDurationMs: number;
+  readonly lookbackMs: number;
+}
+
+export interface BlockRequest {
+  readonly target: string;
+  readonly source: BlockSource;
+  readonly reason: string;
+  /** null: permanent. */
+  readonly durationMs: number | null;
+}
+
+export interface BlocklistOptions {
+  readonly repository: BlockRepository;
+  readonly escalation: Escalation;
+  /** Targets whose earlier blocks are remembered for escalation. */
+  readonly maxRememberedOffenders?: number;
+}
+
+/** At most this many earlier block times are kept per target (enough for any sane factor and cap). */
+const MAX_REMEMBERED_OFFENCES = 64;
+
+export class Blocklist {
+  private readonly blocks = new Map<string, Block>();
+  private readonly ranges = new NetworkSet();
+  private readonly offences: LRUCache<string, number[]>;
+  private escalation: Escalation;
+
+  constructor(private readonly options: BlocklistOptions) {
+    this.escalation = options.escalation;
+    this.offences = new LRUCache({ max: options.maxRememberedOffenders ?? 100_000 });
+  }
+
+  /** Apply new escalation settings (config reload); blocks and offences are kept. */
+  reconfigure(escalation: Escalation): void {
+    this.escalation = escalation;
+  }
+
+  /** Load the active blocks and recent offences from the repository; returns how many blocks are active. */
+  restore(now: number): number {
+    const { repository } = this.options;
+    this.offences.clear();
+    for (const { target, count, lastAt } of repository.loadOffences(now - this.escalation.lookbackMs)) {
+      // Only the count and the latest time are stored: spread the count at lastAt (conservative for the lookback).
+      this.offences.set(target, new Array<number>(Math.min(count, MAX_REMEMBERED_OFFENCES)).fill(lastAt));
+    }
+    this.blocks.clear();
+    for (const block of repository.loadActive(now)) this.remember(block);
+    return this.blocks.size;
+  }
+
+  /** The active block covering this address (the address itself or a range), or null. */
+  find(ip: string, now: number): Block | null {
+    const direct = this.live(this.blocks.get(ip) ?? null, now);
+    if (direct) return direct;
+    if (this.ranges.size === 0) return null;
+    const address = normalizeIp(ip);
+    if (address === null) return null;
+    const exact = this.live(this.blocks.get(address) ?? null, now);
+    if (exact) return exact;
+    const range = this.ranges.match(address);
+    return range === null ? null : this.live(this.blocks.get(range) ?? null, now);
+  }
+
+  /** Block a target (replacing an active block of the same target). Throws when the target is not an IP or CIDR. */
+  block(request: BlockRequest, now: number): Block {
+    const target = normalizeTarget(request.target);
+    if (target === null) throw new Error(`cannot block "${request.target}": not an IP address or CIDR range`);
+    const earlier = this.recentOffences(target, now);
+    let expiresAt: number | null = null;
+    if (request.durationMs !== null) {
+      const duration =
+        request.source === 'manual'
+          ? request.durationMs
+          : Math.min(request.durationMs * this.escalation.factor ** earlier.length, this.escalation.maxDurationMs);
+      expiresAt = now + Math.max(1, Math.round(duration));
+    }
+    const block: Block = { target, source: request.source, reason: request.reason, createdAt: now, expiresAt, offence: earlier.length };
+    this.offences.set(target, [...earlier, now].slice(-MAX_REMEMBERED_OFFENCES));
+    this.remember(block);
+    this.options.repository.save(block);
+    return block;
+  }
+
+  /** Lift an active block before its time; false when there is none. */
+  unblock(target: string, now: number): boolean {
+    const canonical = normalizeTarget(target);
+    if (canonical === null) return false;
+    const block = this.live(this.blocks.get(canonical) ?? null, now);
+    if (!block) return false;
+    this.forget(canonical);
+    this.options.repository.lift(canonical, now);
+    return true;
+  }
+
+  /** Remove blocks that have expired at `now` and return them (the repository needs no write: expired rows are inactive). */
+  sweep(now: number): Block[] {
+    const expired: Block[] = [];
+    for (const block of this.blocks.values()) {
+      if (block.expiresAt !== null && now >= block.expiresAt) expired.push(block);
+    }
+    for (const block of expired) this.forget(block.target);
+    return expired;
+  }
+
+  active(now: number): Block[] {
+    return [...this.blocks.values()].filter((b) => b.expiresAt === null || now < b.expiresAt);
+  }
+
+  get size(): number {
+    return this.blocks.size;
+  }
+
+  private recentOffences(target: string, now: number): number[] {
+    const since = now - this.escalation.lookbackMs;
+    return (this.offences.get(target) ?? []).filter((at) => at >= since);
+  }
+
+  private live(block: Block | null, now: number): Block | null {
+    return block !== null && (block.expiresAt === null || now < block.expiresAt) ? block : null;
+  }
+
+  private remember(block: Block): void {
+    this.blocks.set(block.target, block);
+    if (block.target.includes('/')) this.ranges.add(block.target);
+  }
+
+  private forget(target: string): void {
+    this.blocks.delete(target);
+    if (target.includes('/')) this.ranges.remove(target);
+  }
+}

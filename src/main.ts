@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * sipwarden command line: run the daemon, or check a config file.
+ */
+import { Command } from 'commander';
+import { App } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+
+const DEFAULT_CONFIG = '/etc/sipwarden/config.yml';
+
+async function run(configPath: string): Promise<void> {
+  const config = loadConfig(configPath);
+  const app = new App(config);
+  const { logger } = app;
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new requests, waiting for in-flight transactions');
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; stopping');
+    stop('uncaughtException');
+  });
+
+  await app.start();
+  logger.info({ config: configPath, pbx: `${config.pbx.host}:${config.pbx.port}`, drachtio: config.drachtio.mode }, 'sipwarden started');
+}
+
+function fail(err: unknown): never {
+  const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`sipwarden: ${message}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+}
+
+const program = new Command()
+  .name('sipwarden')
+  .description('SIP-edge security proxy: stops scanners, brute force and floods in front of a PBX')
+  .option('-c, --config <file>', 'configuration file (YAML)', DEFAULT_CONFIG)
+  .action(async (opts: { config: string }) => {
+    await run(opts.config).catch(fail);
+  });
+
+program
+  .command('check-config')
+  .description('validate a configuration file and exit')
+  .argument('<file>', 'configuration file (YAML)')
+  .action((file: string) => {
+    try {
+      loadConfig(file);
+      process.stdout.write(`${file}: configuration is valid\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

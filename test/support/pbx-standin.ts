@@ -1,0 +1,124 @@
+/**
+ * A PBX/registrar stand-in on UDP loopback: challenges REGISTER and INVITE with a digest
+ * nonce, checks the credentials (RFC 2617 MD5, with and without qop) against its users, and
+ * answers 200 for the right password, 403 for a wrong one or an unknown user. Test code only.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { digestResponse } from './sip-messages.js';
+import { allHeaders, authParams, getHeader, randomToken, splitSip, type SipText } from './sip-text.js';
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly requestUri: string;
+  readonly message: SipText;
+  readonly raw: string;
+  readonly from: RemoteInfo;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly reason?: string;
+  readonly headers?: Record<string, string>;
+  /** Answer this many ms late (or never, with Infinity). */
+  readonly delayMs?: number;
+}
+
+export interface PbxOptions {
+  readonly users?: Record<string, string>;
+  readonly realm?: string;
+  /** Per-request answer; null falls back to the registrar behaviour. */
+  readonly answer?: (request: ReceivedRequest) => Answer | null;
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 480: 'Temporarily Unavailable', 486: 'Busy Here', 603: 'Decline' };
+
+export class PbxStandIn {
+  readonly requests: ReceivedRequest[] = [];
+  private readonly nonces = new Set<string>();
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: PbxOptions,
+  ) {
+    socket.on('message', (data, rinfo) => this.onMessage(data.toString('utf8'), rinfo));
+  }
+
+  static async start(options: PbxOptions = {}): Promise<PbxStandIn> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new PbxStandIn(socket, options);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get uri(): string {
+    return `sip:127.0.0.1:${this.port};transport=udp`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  private onMessage(raw: string, rinfo: RemoteInfo): void {
+    const message = splitSip(raw);
+    const match = /^(\S+)\s+(\S+)\s+SIP\/2\.0$/.exec(message.startLine);
+    if (!match?.[1] || !match[2]) return; // a response or garbage: ignore
+    const request: ReceivedRequest = { method: match[1], requestUri: match[2], message, raw, from: rinfo };
+    if (request.method === 'ACK') return;
+    this.requests.push(request);
+    const answer = this.options.answer?.(request) ?? this.registrar(request);
+    const send = (): void => this.socket.send(this.response(request, answer), rinfo.port, rinfo.address);
+    if (answer.delayMs === undefined) send();
+    else if (Number.isFinite(answer.delayMs)) setTimeout(send, answer.delayMs).unref();
+  }
+
+  private registrar(request: ReceivedRequest): Answer {
+    if (request.method !== 'REGISTER' && request.method !== 'INVITE') return { status: 200 };
+    const realm = this.options.realm ?? 'pbx.test';
+    const authorization = getHeader(request.message, 'Authorization');
+    if (!authorization) {
+      const nonce = randomToken();
+      this.nonces.add(nonce);
+      return { status: 401, headers: { 'WWW-Authenticate': `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5` } };
+    }
+    const p = authParams(authorization);
+    const username = p.get('username') ?? '';
+    const password = this.options.users?.[username];
+    const nonce = p.get('nonce') ?? '';
+    if (password === undefined || !this.nonces.has(nonce)) return { status: 403 };
+    const qop = p.get('qop');
+    const expected = digestResponse({
+      username,
+      password,
+      realm: p.get('realm') ?? realm,
+      nonce,
+      uri: p.get('uri') ?? request.requestUri,
+      method: request.method,
+      ...(qop === 'auth' ? { qop: 'auth' as const, nc: p.get('nc') ?? '', cnonce: p.get('cnonce') ?? '' } : {}),
+    });
+    return p.get('response') === expected ? { status: 200 } : { status: 403 };
+  }
+
+  private response(request: ReceivedRequest, answer: Answer): string {
+    const m = request.message;
+    const to = getHeader(m, 'To') ?? '';
+    const lines = [
+      `SIP/2.0 ${answer.status} ${answer.reason ?? REASONS[answer.status] ?? 'Answer'}`,
+      ...allHeaders(m, 'Via').map((v) => `Via: ${v}`),
+      `From: ${getHeader(m, 'From') ?? ''}`,
+      `To: ${/;\s*tag=/i.test(to) ? to : `${to};tag=pbx-${randomToken()}`}`,
+      `Call-ID: ${getHeader(m, 'Call-ID') ?? ''}`,
+      `CSeq: ${getHeader(m, 'CSeq') ?? ''}`,
+      'Server: PbxStandIn',
+    ];
+    if (answer.status >= 200 && answer.status < 300 && request.method === 'REGISTER') {
+      const contact = getHeader(m, 'Contact');
+      if (contact) lines.push(`Contact: ${contact};expires=300`);
+    }
+    for (const [name, value] of Object.entries(answer.headers ?? {})) lines.push(`${name}: ${value}`);
+    lines.push('Content-Length: 0', '', '');
+    return lines.join('\r\n');
+  }
+}
