@@ -160,7 +160,9 @@ export class Edge {
         }
       }
     }
-    if (view.inDialog) return inDialogForward;
+    // In-dialog requests from trusted networks (the PBX itself) follow their Request-URI back to
+    // the phone; from anywhere else they go to the PBX, which owns the dialogs. Never an open relay.
+    if (view.inDialog && trusted) return inDialogForward;
     return this.forwardToPbx();
   }
 

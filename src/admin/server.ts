@@ -22,8 +22,8 @@ export interface AdminServerDeps {
 export async function createAdminServer(deps: AdminServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is what Fastify's base logger interface describes; name it so the instance type stays the default one.
-    loggerInstance: deps.logger.child({ component: 'admin' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines are info level: the admin listener logs warnings and errors only.
+    loggerInstance: deps.logger.child({ component: 'admin' }, { level: deps.logger.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     return503OnClosing: true,
   });

@@ -65,17 +65,36 @@ describe('proxying to the PBX', () => {
     expect(pbx.requests.filter((r) => r.method === 'REGISTER')).toHaveLength(2);
   });
 
-  it('an INVITE and an OPTIONS are proxied; an in-dialog request follows its Request-URI', async () => {
+  it('an INVITE and an OPTIONS are proxied', async () => {
     await boot();
     const call = await wire.inject(invite({ toUser: '1002', fromUser: '1001', domain: REALM }), { sourceAddress: '127.0.0.2' });
     expect(call.kind).toBe('proxied');
     const ping = await wire.inject(options({ user: '1001', domain: REALM }), { sourceAddress: '127.0.0.2' });
     expect(ping).toMatchObject({ kind: 'proxied', finalStatus: 200 });
-    const bye = await wire.inject(
-      invite({ toUser: '1002', fromUser: '1001', domain: REALM, method: 'BYE', toTag: 'pbx-tag', requestUri: `sip:1002@127.0.0.1:${pbx.port}` }),
-      { sourceAddress: '127.0.0.2' },
-    );
-    expect(bye).toMatchObject({ kind: 'proxied', finalStatus: 200 });
+    expect(wire.proxied.map((p) => p.destination)).toEqual([expect.stringContaining(`:${pbx.port}`), expect.stringContaining(`:${pbx.port}`)]);
+  });
+
+  it('in-dialog requests from the PBX follow their Request-URI; from anyone else they go to the PBX (never an open relay)', async () => {
+    await boot();
+    const phone = await PbxStandIn.start({ answer: () => ({ status: 200 }) });
+    try {
+      const fromPbx = await wire.inject(
+        invite({ toUser: '1001', fromUser: '1002', domain: REALM, method: 'BYE', toTag: 't1', requestUri: `sip:1001@127.0.0.1:${phone.port}` }),
+        { sourceAddress: '127.0.0.1' },
+      );
+      expect(fromPbx).toMatchObject({ kind: 'proxied', finalStatus: 200 });
+      expect(phone.requests.map((r) => r.method)).toEqual(['BYE']);
+
+      const relay = await wire.inject(
+        invite({ toUser: '1001', fromUser: '1002', domain: REALM, method: 'BYE', toTag: 't2', requestUri: `sip:victim@127.0.0.1:${phone.port}` }),
+        { sourceAddress: '127.0.0.2' },
+      );
+      expect(relay).toMatchObject({ kind: 'proxied' });
+      expect(phone.requests).toHaveLength(1);
+      expect(pbx.requests.map((r) => r.method)).toEqual(['BYE']);
+    } finally {
+      await phone.close();
+    }
   });
 });
 

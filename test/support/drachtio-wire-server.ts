@@ -121,6 +121,8 @@ export class DrachtioWireServer {
   inject(rawSip: string, options: InjectOptions = {}): Promise<InjectResult> {
     const raw = rawSip.replace(/\r?\n/g, '\r\n');
     const method = /^(\S+)/.exec(raw)?.[1] ?? '';
+    // A response outside any transaction is dropped by drachtio-server (its stack finds no transaction).
+    if (method.startsWith('SIP/')) return Promise.resolve({ kind: 'no-answer' });
     // The newest live connection wins (an app that just restarted replaces its old connection).
     const app = this.liveApps().reverse().find((a) => a.routes.has(method));
     if (!app) {
@@ -288,7 +290,13 @@ export class DrachtioWireServer {
         this.udpWaiters.delete(branch);
         resolve(response);
       });
-      this.udp.send(out, target.port, target.host);
+      this.udp.send(out, target.port, target.host, (err) => {
+        if (!err) return;
+        // drachtio-server answers an unreachable or unresolvable destination with 503.
+        clearTimeout(timer);
+        this.udpWaiters.delete(branch);
+        resolve(synthesize(503, 'Service Unavailable', raw));
+      });
     });
   }
 
