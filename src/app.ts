@@ -26,7 +26,7 @@ import { SqliteBlockRepository, WriteBehindBlockRepository } from './store/block
 import { isWritable, openDatabase, type Database } from './store/database.js';
 import { SqliteEventStore } from './store/events.js';
 import { SqliteTrustedNetworkStore } from './store/trusted-networks.js';
-import { normalizeIp } from './net/ip.js';
+import { normalizeIp, normalizeTarget } from './net/ip.js';
 import { SIPWARDEN_VERSION } from './version.js';
 
 export interface AppOptions {
@@ -34,8 +34,11 @@ export interface AppOptions {
   readonly logger?: Logger;
 }
 
+/** Config keys that only take effect at start; a reload that changes them says so. */
+const RESTART_ONLY = ['drachtio', 'admin', 'database', 'admin_api'] as const;
+
 export class App {
-  readonly config: Config;
+  private current: Config;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -44,18 +47,20 @@ export class App {
   readonly blockWrites: WriteBehindBlockRepository;
   readonly events: SqliteEventStore;
   readonly trustedNetworks: SqliteTrustedNetworkStore;
-  readonly guards: EdgeGuards;
+  guards: EdgeGuards;
   readonly edge: Edge;
   readonly sip: SipFrontEnd;
   readonly adminAuthGuard: AdminAuthGuard;
   readonly features: readonly Feature[];
   readonly startedAt: number;
   private admin: FastifyInstance | null = null;
+  /** Addresses of a PBX configured by host name, resolved at start. */
+  private pbxAddresses: string[] = [];
   private timers: NodeJS.Timeout[] = [];
   private stopping: Promise<void> | null = null;
 
   constructor(config: Config, options: AppOptions = {}) {
-    this.config = config;
+    this.current = config;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger({ level: config.log.level });
     this.metrics = createMetrics();
@@ -109,6 +114,52 @@ export class App {
       { blocklist: this.guards.blocklist, blockWrites: this.blockWrites, events: this.events, logger: this.logger.child({ component: 'admin-auth' }) },
     );
     this.refreshBlockGauge();
+  }
+
+  get config(): Config {
+    return this.current;
+  }
+
+  /**
+   * Apply a new config (SIGHUP): thresholds, signatures, trusted networks, blocking policy and
+   * log level change in place; blocks and counters are kept. Everything is built before anything
+   * changes, so a config that cannot be applied leaves the running one untouched (it throws).
+   */
+  reload(next: Config): { restartNeeded: string[] } {
+    const matcher = next.scanners.enabled ? new SignatureMatcher(buildSignatureRules(next)) : null;
+    const previous = this.current;
+    const restartNeeded = RESTART_ONLY.filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(next[key]));
+
+    const g = this.guards;
+    const flood = next.flood.enabled ? (g.flood ?? buildFlood(next)) : null;
+    flood?.reconfigure(floodLimits(next));
+    let scanners = next.scanners.enabled ? g.scanners : null;
+    if (matcher) {
+      if (scanners) scanners.reconfigure(matcher, { blockAfter: next.scanners.block_after, windowMs: next.scanners.block_for });
+      else scanners = new ScannerGuard(matcher, scannerOptions(next));
+    }
+    const authFailures = next.auth_failures.enabled ? (g.authFailures ?? buildAuthFailures(next)) : null;
+    authFailures?.reconfigure(authFailureOptions(next));
+    g.blocklist.reconfigure(escalationOf(next));
+    this.syncAllowlist(next);
+
+    this.guards = { ...g, flood, scanners, authFailures };
+    this.current = next;
+    this.logger.level = next.log.level;
+    this.edge.reconfigure({ guards: this.guards, policy: buildPolicy(next) });
+    for (const feature of this.features) feature.reload?.(next);
+
+    this.events.record({ type: 'config-reload', severity: 'info', ip: null, username: null, method: null, details: { restartNeeded }, at: this.clock() });
+    this.logger.info({ restartNeeded }, restartNeeded.length > 0 ? 'config reloaded; some changes need a restart' : 'config reloaded');
+    return { restartNeeded };
+  }
+
+  /** Make the allowlist equal to config networks + the PBX + networks added at run time. */
+  private syncAllowlist(config: Config): void {
+    const wanted = new Set([...configuredTrusted(config), ...this.pbxAddresses, ...this.trustedNetworks.list().map((n) => n.cidr)].map((e) => normalizeTarget(e) ?? e));
+    const allowlist = this.guards.allowlist;
+    for (const entry of allowlist.list()) if (!wanted.has(entry)) allowlist.remove(entry);
+    for (const entry of wanted) allowlist.add(entry);
   }
 
   /** Where the admin listener ended up (port 0 in tests picks a free one). */
@@ -171,7 +222,8 @@ export class App {
     if (normalizeIp(host) !== null) return;
     try {
       const addresses = await lookup(host, { all: true });
-      for (const { address } of addresses) this.guards.allowlist.add(address);
+      this.pbxAddresses = addresses.map((a) => a.address);
+      for (const address of this.pbxAddresses) this.guards.allowlist.add(address);
       this.logger.info({ host, addresses: addresses.map((a) => a.address) }, 'PBX host name resolved; its addresses are trusted');
     } catch (err) {
       this.logger.warn({ host, err: (err as Error).message }, 'cannot resolve the PBX host name; its addresses are not on the allowlist (use an IP address or add it to trusted_networks)');
@@ -269,41 +321,63 @@ export function buildSignatureRules(config: Config): SignatureRule[] {
         return rule;
       })
     : [];
-  return [...defaults, ...scanners.rules.map((rule) => ({ ...rule, enabled: true }))];
+  const own = scanners.rules.map(
+    (rule): SignatureRule => ({
+      name: rule.name,
+      header: rule.header,
+      match: rule.match,
+      pattern: rule.pattern,
+      caseSensitive: rule.case_sensitive,
+      enabled: true,
+      ...(rule.description === undefined ? {} : { description: rule.description }),
+    }),
+  );
+  return [...defaults, ...own];
+}
+
+function escalationOf(config: Config) {
+  const { escalation } = config.blocking;
+  return escalation.enabled
+    ? { factor: escalation.factor, maxDurationMs: escalation.max_duration, lookbackMs: escalation.lookback }
+    : { factor: 1, maxDurationMs: Number.MAX_SAFE_INTEGER, lookbackMs: escalation.lookback };
+}
+
+function floodLimits(config: Config) {
+  return {
+    limit: { maxRequests: config.flood.max_requests, windowMs: config.flood.window },
+    perMethod: Object.fromEntries(Object.entries(config.flood.methods).map(([m, l]) => [m, { maxRequests: l.max_requests, windowMs: l.window }])),
+  };
+}
+
+function buildFlood(config: Config): FloodDetector {
+  return new FloodDetector({ ...floodLimits(config), maxTrackedSources: config.flood.max_tracked_sources });
+}
+
+function scannerOptions(config: Config) {
+  return { blockAfter: config.scanners.block_after, windowMs: config.scanners.block_for, maxTrackedSources: config.scanners.max_tracked_sources };
+}
+
+function authFailureOptions(config: Config) {
+  const af = config.auth_failures;
+  return {
+    maxFailures: af.max_failures,
+    windowMs: af.window,
+    enumeration: { maxUsernames: af.enumeration.max_usernames, windowMs: af.enumeration.window },
+    distributed: { maxSources: af.distributed.max_sources, windowMs: af.distributed.window },
+  };
+}
+
+function buildAuthFailures(config: Config): AuthFailureTracker {
+  return new AuthFailureTracker({ ...authFailureOptions(config), maxTracked: config.auth_failures.max_tracked });
 }
 
 function buildGuards(config: Config, repository: WriteBehindBlockRepository, runtimeTrusted: string[]): EdgeGuards {
-  const allowlist = new Allowlist([...configuredTrusted(config), ...runtimeTrusted]);
-  const { escalation } = config.blocking;
-  const blocklist = new Blocklist({
-    repository,
-    escalation: escalation.enabled
-      ? { factor: escalation.factor, maxDurationMs: escalation.max_duration, lookbackMs: escalation.lookback }
-      : { factor: 1, maxDurationMs: Number.MAX_SAFE_INTEGER, lookbackMs: escalation.lookback },
-  });
-  const flood = config.flood.enabled
-    ? new FloodDetector({
-        limit: { maxRequests: config.flood.max_requests, windowMs: config.flood.window },
-        perMethod: Object.fromEntries(Object.entries(config.flood.methods).map(([m, l]) => [m, { maxRequests: l.max_requests, windowMs: l.window }])),
-        maxTrackedSources: config.flood.max_tracked_sources,
-      })
-    : null;
-  const scanners = config.scanners.enabled
-    ? new ScannerGuard(new SignatureMatcher(buildSignatureRules(config)), {
-        blockAfter: config.scanners.block_after,
-        windowMs: config.scanners.block_for,
-        maxTrackedSources: config.scanners.max_tracked_sources,
-      })
-    : null;
-  const af = config.auth_failures;
-  const authFailures = af.enabled
-    ? new AuthFailureTracker({
-        maxFailures: af.max_failures,
-        windowMs: af.window,
-        enumeration: { maxUsernames: af.enumeration.max_usernames, windowMs: af.enumeration.window },
-        distributed: { maxSources: af.distributed.max_sources, windowMs: af.distributed.window },
-        maxTracked: af.max_tracked,
-      })
-    : null;
-  return { allowlist, blocklist, flood, scanners, authFailures, threat: new ThreatBoard() };
+  return {
+    allowlist: new Allowlist([...configuredTrusted(config), ...runtimeTrusted]),
+    blocklist: new Blocklist({ repository, escalation: escalationOf(config) }),
+    flood: config.flood.enabled ? buildFlood(config) : null,
+    scanners: config.scanners.enabled ? new ScannerGuard(new SignatureMatcher(buildSignatureRules(config)), scannerOptions(config)) : null,
+    authFailures: config.auth_failures.enabled ? buildAuthFailures(config) : null,
+    threat: new ThreatBoard(),
+  };
 }

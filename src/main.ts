@@ -3,6 +3,7 @@
  * sipwarden command line: run the daemon, or check a config file.
  */
 import { Command } from 'commander';
+import { hashTokenOutput, readAll } from './admin/token-cli.js';
 import { App } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 
@@ -26,6 +27,13 @@ async function run(configPath: string): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    try {
+      app.reload(loadConfig(configPath));
+    } catch (err) {
+      logger.error({ problem: err instanceof Error ? err.message : String(err), config: configPath }, 'config reload refused; the running config stays');
+    }
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('uncaughtException', (err) => {
@@ -59,6 +67,22 @@ program
     try {
       loadConfig(file);
       process.stdout.write(`${file}: configuration is valid\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('hash-token')
+  .description('print the SHA-256 of a bearer token (read from stdin) as an admin_api.tokens entry')
+  .option('--generate', 'generate a new random token instead of reading one')
+  .option('--name <name>', 'token name for the config entry')
+  .option('--role <role>', 'read or admin', 'read')
+  .action(async (opts: { generate?: boolean; name?: string; role: string }) => {
+    try {
+      if (opts.role !== 'read' && opts.role !== 'admin') throw new Error('--role must be read or admin');
+      const input = opts.generate === true ? '' : await readAll(process.stdin);
+      process.stdout.write(hashTokenOutput({ generate: opts.generate === true, role: opts.role, ...(opts.name === undefined ? {} : { name: opts.name }) }, input));
     } catch (err) {
       fail(err);
     }

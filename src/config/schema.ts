@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { SignatureField } from '../guard/signatures.js';
 import { normalizeTarget } from '../net/ip.js';
 import { duration } from './duration.js';
 import { adminApiSection } from './sections/admin-api.js';
@@ -87,7 +88,7 @@ const signatureRule = z.strictObject({
   header: z
     .string()
     .regex(/^(user-agent|from-user|from-host|to-user|to-host|request-uri-user|contact|header:[A-Za-z0-9-]+)$/, 'one of user-agent, from-user, from-host, to-user, to-host, request-uri-user, contact, header:<Name>')
-    .transform((h) => h as 'user-agent'),
+    .transform((h) => h as SignatureField),
   match: z.enum(['contains', 'equals', 'word', 'regex']).default('contains'),
   pattern: z.string().min(1).max(256),
   case_sensitive: z.boolean().default(false),
