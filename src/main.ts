@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { hashTokenOutput, readAll } from './admin/token-cli.js';
 import { App } from './app.js';
+import { registerClientCommands } from './cli/commands.js';
 import { ConfigError, loadConfig } from './config/index.js';
 
 const DEFAULT_CONFIG = '/etc/sipwarden/config.yml';
@@ -87,5 +88,7 @@ program
       fail(err);
     }
   });
+
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -57,7 +57,7 @@ const threatSchema = z.object({
   signals: z.array(z.unknown()),
 });
 
-const checkSchema = z.object({
+export const checkSchema = z.object({
   ip: z.string(),
   blocked: z.boolean(),
   block: z
@@ -70,7 +70,7 @@ const checkSchema = z.object({
   recentEvents: z.array(eventSchema),
 });
 
-const summarySchema = z.object({
+export const summarySchema = z.object({
   since: z.string(),
   until: z.string(),
   hours: z.number().int(),

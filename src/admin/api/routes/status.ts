@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps.js';
 import { commonErrors, iso, json } from '../schemas.js';
 import type { ApiInstance } from './types.js';
 
-const statusSchema = z.object({
+export const statusSchema = z.object({
   version: z.string(),
   startedAt: z.string(),
   uptimeSeconds: z.number().int(),
