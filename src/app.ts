@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { Edge, type EdgeGuards, type EdgePolicy } from './edge.js';
 import type { Feature, FeatureContext } from './feature.js';
+import { DndFeature } from './features/dnd.js';
 import { Allowlist } from './guard/allowlist.js';
 import { AuthFailureTracker } from './guard/auth-failures.js';
 import { Blocklist } from './guard/blocklist.js';
@@ -286,8 +287,8 @@ export class App {
 }
 
 /** The features beyond the security guards, in stage order (DND before queue routing). */
-function buildFeatures(_context: FeatureContext): Feature[] {
-  return [];
+function buildFeatures(context: FeatureContext): Feature[] {
+  return context.config.dnd.enabled ? [new DndFeature(context)] : [];
 }
 
 /** Networks trusted by the config file: listed by the API, never removable at run time. */

@@ -9,6 +9,7 @@ import type { SignatureField } from '../guard/signatures.js';
 import { normalizeTarget } from '../net/ip.js';
 import { duration } from './duration.js';
 import { adminApiSection } from './sections/admin-api.js';
+import { dndSection } from './sections/dnd.js';
 
 const port = z.number().int().min(1).max(65_535);
 const portOrZero = z.number().int().min(0).max(65_535);
@@ -146,6 +147,7 @@ export const configSchema = z.strictObject({
   flood: flood.prefault({}),
   scanners: scanners.prefault({}),
   auth_failures: authFailures.prefault({}),
+  dnd: dndSection.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

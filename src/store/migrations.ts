@@ -38,4 +38,11 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE dnd_rules (id TEXT PRIMARY KEY, extension TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE dnd_overrides (extension TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE dnd_calendars (id TEXT PRIMARY KEY, extension TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE dnd_exceptions (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE dnd_settings (extension TEXT PRIMARY KEY, data TEXT NOT NULL);
+  `,
 ];
