@@ -13,6 +13,7 @@ import type { Config } from './config/index.js';
 import { Edge, type EdgeGuards, type EdgePolicy } from './edge.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { DndFeature } from './features/dnd.js';
+import { RoutingFeature } from './features/routing.js';
 import { Allowlist } from './guard/allowlist.js';
 import { AuthFailureTracker } from './guard/auth-failures.js';
 import { Blocklist } from './guard/blocklist.js';
@@ -288,7 +289,10 @@ export class App {
 
 /** The features beyond the security guards, in stage order (DND before queue routing). */
 function buildFeatures(context: FeatureContext): Feature[] {
-  return context.config.dnd.enabled ? [new DndFeature(context)] : [];
+  const dnd = context.config.dnd.enabled ? new DndFeature(context) : null;
+  const isInDnd = (extension: string, now: number): boolean => dnd?.service.status(extension, now).dnd ?? false;
+  const routing = context.config.routing.enabled ? new RoutingFeature(context, isInDnd) : null;
+  return [...(dnd ? [dnd] : []), ...(routing ? [routing] : [])];
 }
 
 /** Networks trusted by the config file: listed by the API, never removable at run time. */

@@ -10,6 +10,7 @@ import { normalizeTarget } from '../net/ip.js';
 import { duration } from './duration.js';
 import { adminApiSection } from './sections/admin-api.js';
 import { dndSection } from './sections/dnd.js';
+import { routingSection } from './sections/routing.js';
 
 const port = z.number().int().min(1).max(65_535);
 const portOrZero = z.number().int().min(0).max(65_535);
@@ -148,6 +149,7 @@ export const configSchema = z.strictObject({
   scanners: scanners.prefault({}),
   auth_failures: authFailures.prefault({}),
   dnd: dndSection.prefault({}),
+  routing: routingSection.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

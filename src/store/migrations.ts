@@ -45,4 +45,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE dnd_exceptions (id TEXT PRIMARY KEY, data TEXT NOT NULL);
   CREATE TABLE dnd_settings (extension TEXT PRIMARY KEY, data TEXT NOT NULL);
   `,
+  `
+  CREATE TABLE routing_config (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+  `,
 ];
