@@ -15,6 +15,9 @@ import type { Block, BlockSource } from '../guard/block.js';
 
 export type Role = 'read' | 'admin';
 
+/** Block sources that also close the admin API to the address. */
+const ADMIN_REFUSING_SOURCES: ReadonlySet<BlockSource> = new Set<BlockSource>(['admin-auth', 'manual']);
+
 export interface TokenEntry {
   readonly name: string;
   /** SHA-256 of the token, 64 hex digits. */
@@ -134,9 +137,14 @@ export class AdminAuthGuard {
     this.failures = new LRUCache({ max: options.maxTrackedSources ?? 10_000 });
   }
 
-  /** The active block that covers this IP, if any (any source: an IP blocked for SIP abuse is refused here too). */
+  /**
+   * The block that keeps this IP off the admin API, if any: blocks for admin-port brute force and
+   * manual blocks. Blocks for SIP behaviour (scanner, flood, auth failures) do not lock an operator
+   * out of an authenticated API that usually listens on a management address; the token still decides.
+   */
   blockOf(ip: string, now: number): Block | null {
-    return this.deps.blocklist.find(ip, now);
+    const block = this.deps.blocklist.find(ip, now);
+    return block !== null && ADMIN_REFUSING_SOURCES.has(block.source) ? block : null;
   }
 
   /** How many failures from this IP are inside the window at `now`. */

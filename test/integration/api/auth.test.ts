@@ -253,3 +253,13 @@ describe('admin brute-force guard', () => {
     expect((await h.req({ path: '/api/v1/status', token: ADMIN_TOKEN, from: '127.0.0.16' })).status).toBe(200);
   });
 });
+
+describe('which blocks close the admin API', () => {
+  it('admin-port brute force and manual blocks do; blocks for SIP behaviour do not (the token still decides)', async () => {
+    h = await startHarness();
+    h.deps.blocklist.block({ target: '127.0.0.3', source: 'scanner', reason: 'sipvicious', durationMs: 3_600_000 }, h.now());
+    expect((await h.req({ path: '/api/v1/status', token: ADMIN_TOKEN, from: '127.0.0.3' })).status).toBe(200);
+    h.deps.blocklist.block({ target: '127.0.0.4', source: 'manual', reason: 'ops', durationMs: 3_600_000 }, h.now());
+    expect((await h.req({ path: '/api/v1/status', token: ADMIN_TOKEN, from: '127.0.0.4' })).status).toBe(403);
+  });
+});
