@@ -6,13 +6,14 @@ import { lookup } from 'node:dns/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApi } from './admin/api/index.js';
-import { AdminAuthGuard } from './admin/auth.js';
+import { AdminAuthGuard, AdminSessions } from './admin/auth.js';
 import { createAdminServer } from './admin/server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { Edge, type EdgeGuards, type EdgePolicy } from './edge.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { DndFeature } from './features/dnd.js';
+import { MfaFeature, type MfaHooks } from './features/mfa.js';
 import { RoutingFeature } from './features/routing.js';
 import { Allowlist } from './guard/allowlist.js';
 import { AuthFailureTracker } from './guard/auth-failures.js';
@@ -54,6 +55,7 @@ export class App {
   readonly sip: SipFrontEnd;
   readonly adminAuthGuard: AdminAuthGuard;
   readonly features: readonly Feature[];
+  readonly sessions: AdminSessions;
   readonly startedAt: number;
   private admin: FastifyInstance | null = null;
   /** Addresses of a PBX configured by host name, resolved at start. */
@@ -78,7 +80,15 @@ export class App {
 
     this.guards = buildGuards(config, this.blockWrites, this.trustedNetworks.list().map((n) => n.cidr));
     this.guards.blocklist.restore(this.clock());
-    this.features = buildFeatures({ config, db: this.db, clock: this.clock, logger: this.logger, metrics: this.metrics, events: this.events });
+    this.sessions = new AdminSessions(config.mfa.admin_session_ttl);
+    this.features = buildFeatures(
+      { config, db: this.db, clock: this.clock, logger: this.logger, metrics: this.metrics, events: this.events },
+      {
+        sessions: this.sessions,
+        reportAuthFailure: (ip, username, now) => this.edge.reportAuthFailure(ip, username, now, 'mfa code'),
+        adminLoginFailed: (ip, now, reason) => this.adminAuthGuard.recordFailure(ip, now, { reason, path: '/api/v1/auth/login', method: 'POST' }),
+      },
+    );
     this.edge = new Edge({
       clock: this.clock,
       guards: this.guards,
@@ -206,6 +216,7 @@ export class App {
           defaultBlockDurationMs: config.admin_api.default_block_duration,
           status: () => ({ startedAt: this.startedAt, ...this.health() }),
           features: this.features.flatMap((f) => (f.api ? [f.api] : [])),
+          sessions: this.sessions,
         }),
     });
     await this.admin.listen({ host: config.admin.host, port: config.admin.port });
@@ -288,11 +299,12 @@ export class App {
 }
 
 /** The features beyond the security guards, in stage order (DND before queue routing). */
-function buildFeatures(context: FeatureContext): Feature[] {
+function buildFeatures(context: FeatureContext, mfaHooks: MfaHooks): Feature[] {
   const dnd = context.config.dnd.enabled ? new DndFeature(context) : null;
   const isInDnd = (extension: string, now: number): boolean => dnd?.service.status(extension, now).dnd ?? false;
   const routing = context.config.routing.enabled ? new RoutingFeature(context, isInDnd) : null;
-  return [...(dnd ? [dnd] : []), ...(routing ? [routing] : [])];
+  const mfa = context.config.mfa.enabled ? new MfaFeature(context, mfaHooks) : null;
+  return [...(dnd ? [dnd] : []), ...(routing ? [routing] : []), ...(mfa ? [mfa] : [])];
 }
 
 /** Networks trusted by the config file: listed by the API, never removable at run time. */

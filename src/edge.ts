@@ -220,7 +220,7 @@ export class Edge {
   }
 
   /** Block a source automatically. Trusted networks and the PBX are never blocked. */
-  private blockSource(ip: string, source: BlockSource, reason: string, durationMs: number, now: number, view: SipRequestView): Block | null {
+  private blockSource(ip: string, source: BlockSource, reason: string, durationMs: number, now: number, view: SipRequestView | EventOrigin): Block | null {
     const { guards, metrics, logger } = this.deps;
     if (guards.allowlist.isTrusted(ip)) return null;
     if (guards.blocklist.find(ip, now)) return null;
@@ -244,19 +244,30 @@ export class Edge {
     return this.deps.guards.threat.score(ip, now).score;
   }
 
-  private emit(type: EventType, severity: EventSeverity, view: SipRequestView, details: Record<string, unknown>, username?: string | null): void {
+  private emit(type: EventType, severity: EventSeverity, from: SipRequestView | EventOrigin, details: Record<string, unknown>, username?: string | null): void {
+    const origin = 'sourceIp' in from ? originOf(from) : from;
     this.deps.metrics.eventsTotal.inc({ type });
-    this.deps.events.record({
-      type,
-      severity,
-      ip: view.sourceIp,
-      username: username ?? view.credentials?.username ?? view.from.uri?.user ?? null,
-      method: view.method,
-      details,
-      at: view.receivedAt,
-    });
+    this.deps.events.record({ type, severity, ip: origin.ip, username: username ?? origin.username, method: origin.method, details, at: origin.at });
     if (type !== 'auth-failure') {
-      this.deps.logger.info({ event: type, severity, ip: view.sourceIp, method: view.method, ...details }, `security event: ${type}`);
+      this.deps.logger.info({ event: type, severity, ip: origin.ip, method: origin.method, ...details }, `security event: ${type}`);
+    }
+  }
+
+  /**
+   * An authentication failure seen outside SIP (a wrong MFA code entered at the PBX portal by a user
+   * at `ip`): counted with the SIP failures of that address, and blocking it at the threshold.
+   */
+  reportAuthFailure(ip: string, username: string | null, now: number, what: string): void {
+    const { guards, metrics } = this.deps;
+    if (!guards.authFailures) return;
+    const result = guards.authFailures.recordFailure(ip, username, now);
+    metrics.authFailuresTotal.inc();
+    const origin: EventOrigin = { ip, method: null, at: now, username };
+    const score = this.note(ip, 'auth-failure', now);
+    this.emit('auth-failure', 'low', origin, { what, failures: result.failures, threatScore: score });
+    if (result.thresholdReached && !guards.allowlist.isTrusted(ip)) {
+      this.emit('auth-failure-threshold', 'high', origin, { failures: result.failures, threatScore: score });
+      this.blockSource(ip, 'auth-failures', `${result.failures} authentication failures`, this.deps.policy.authFailureBlockMs, now, origin);
     }
   }
 
@@ -269,6 +280,18 @@ export class Edge {
   private forwardToPbx(): ForwardVerdict {
     return { kind: 'forward', cause: 'proxy', targets: [this.deps.policy.pbxTarget] };
   }
+}
+
+/** Who an event is about, when it does not come from a SIP request. */
+export interface EventOrigin {
+  readonly ip: string;
+  readonly method: string | null;
+  readonly at: number;
+  readonly username: string | null;
+}
+
+function originOf(view: SipRequestView): EventOrigin {
+  return { ip: view.sourceIp, method: view.method, at: view.receivedAt, username: view.credentials?.username ?? view.from.uri?.user ?? null };
 }
 
 /** In-dialog requests follow their Request-URI and Route set: no targets means "as addressed". */

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { hashTokenOutput, readAll } from './admin/token-cli.js';
 import { App } from './app.js';
+import { registerAdminCommands } from './cli/admin-commands.js';
 import { registerClientCommands } from './cli/commands.js';
 import { ConfigError, loadConfig } from './config/index.js';
 
@@ -54,6 +55,8 @@ function fail(err: unknown): never {
 
 const program = new Command()
   .name('sipwarden')
+  // `sipwarden status --config F`: options after a subcommand belong to it, not to the daemon.
+  .enablePositionalOptions()
   .description('SIP-edge security proxy: stops scanners, brute force and floods in front of a PBX')
   .option('-c, --config <file>', 'configuration file (YAML)', DEFAULT_CONFIG)
   .action(async (opts: { config: string }) => {
@@ -90,5 +93,6 @@ program
   });
 
 registerClientCommands(program);
+registerAdminCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { EventSink } from '../events.js';
 import type { Block, BlockSource } from '../guard/block.js';
 
-export type Role = 'read' | 'admin';
+export type Role = 'read' | 'admin' | 'mfa';
 
 /** Block sources that also close the admin API to the address. */
 const ADMIN_REFUSING_SOURCES: ReadonlySet<BlockSource> = new Set<BlockSource>(['admin-auth', 'manual']);
@@ -82,10 +82,43 @@ export class BearerTokens {
   }
 }
 
-/** read: safe methods only; admin: everything. */
-export function roleAllows(role: Role, method: string): boolean {
+/** read: safe methods only; admin: everything; mfa (the PBX portal): the MFA endpoints only. */
+export function roleAllows(role: Role, method: string, path = ''): boolean {
   if (role === 'admin') return true;
+  if (role === 'mfa') return path.startsWith('/api/v1/mfa/');
   return method === 'GET' || method === 'HEAD';
+}
+
+/**
+ * Short-lived session tokens for admin users who logged in with password and second factor
+ * (POST /api/v1/auth/login). Kept in memory only, as SHA-256 hashes: a restart logs everyone out.
+ */
+export class AdminSessions {
+  private readonly sessions = new Map<string, { readonly principal: Principal; readonly expiresAt: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  /** A new session token for this admin; returned once. */
+  open(name: string, now: number): { token: string; expiresAt: number } {
+    this.prune(now);
+    const token = generateToken();
+    const expiresAt = now + this.ttlMs;
+    this.sessions.set(hashToken(token), { principal: { name: `admin:${name}`, role: 'admin' }, expiresAt });
+    return { token, expiresAt };
+  }
+
+  /** Who presents this Authorization header, when it carries a live session token. */
+  authenticate(authorization: string | undefined, now: number): Principal | null {
+    const token = parseBearer(authorization);
+    if (token === null) return null;
+    const session = this.sessions.get(hashToken(token));
+    if (!session || session.expiresAt <= now) return null;
+    return session.principal;
+  }
+
+  private prune(now: number): void {
+    for (const [key, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(key);
+  }
 }
 
 /** The part of the blocklist the brute-force guard needs. */

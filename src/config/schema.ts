@@ -10,6 +10,7 @@ import { normalizeTarget } from '../net/ip.js';
 import { duration } from './duration.js';
 import { adminApiSection } from './sections/admin-api.js';
 import { dndSection } from './sections/dnd.js';
+import { mfaSection } from './sections/mfa.js';
 import { routingSection } from './sections/routing.js';
 
 const port = z.number().int().min(1).max(65_535);
@@ -150,6 +151,7 @@ export const configSchema = z.strictObject({
   auth_failures: authFailures.prefault({}),
   dnd: dndSection.prefault({}),
   routing: routingSection.prefault({}),
+  mfa: mfaSection.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -107,12 +107,18 @@ export class SipFrontEnd {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     if (this.inFlight.size > 0) this.options.logger.warn({ pending: this.inFlight.size }, 'stopping with proxied transactions still open');
-    try {
-      this.srf?.disconnect();
-    } catch {
-      // already disconnected
+    const srf = this.srf;
+    if (srf) {
+      try {
+        if (this.options.connection.mode === 'outbound') srf.app.close();
+        else srf.disconnect();
+      } catch {
+        // not connected: disconnect() still marked the connection as closing, so no retry follows
+      }
+      srf.removeAllListeners();
+      // A retry that was already scheduled may still fail once: it must not find an error event unheard.
+      srf.on('error', () => {});
     }
-    this.srf?.removeAllListeners();
     this.srf = null;
     this.setConnected(false);
   }

@@ -52,6 +52,8 @@ export interface DrachtioSrf {
   }): void;
   listen(opts: { host?: string; port: number; secret: string }): void;
   disconnect(): void;
+  /** The drachtio agent; close() stops listening in outbound mode. */
+  readonly app: { close(): void };
   on(event: 'connect', listener: (err: Error | null, hostport: string) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'reconnecting', listener: (info: { delay: number; attempt: number }) => void): this;

@@ -48,4 +48,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE routing_config (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
   `,
+  `
+  CREATE TABLE mfa_enrollment (subject TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE mfa_lockout (subject TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE admin_users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+  `,
 ];

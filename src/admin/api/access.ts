@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
-import { roleAllows, type AdminAuthGuard, type BearerTokens, type Principal } from '../auth.js';
+import { roleAllows, type AdminAuthGuard, type AdminSessions, type BearerTokens, type Principal } from '../auth.js';
 import type { EndpointAuth } from './deps.js';
 import { peerAddress } from './ip.js';
 
@@ -20,6 +20,8 @@ export interface AccessOptions {
   readonly guard: AdminAuthGuard;
   readonly metricsAuth: EndpointAuth;
   readonly healthAuth: EndpointAuth;
+  /** Session tokens of logged-in admin users, when admin login is enabled. */
+  readonly sessions?: AdminSessions;
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();
@@ -58,9 +60,11 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
       request.log.debug({ ip, method: request.method, path }, 'admin request from a blocked address refused');
       return reply.code(403).send({ error: 'forbidden', message: 'this source address is blocked' });
     }
+    // Logging in is how an admin user gets a token: the login route checks its own credentials.
+    if (route === '/api/v1/auth/login') return;
 
     const header = request.headers.authorization;
-    const principal = tokens.authenticate(header);
+    const principal = tokens.authenticate(header) ?? options.sessions?.authenticate(header, now) ?? null;
     if (principal === null) {
       const reason = header === undefined ? 'missing token' : 'invalid token';
       const outcome = guard.recordFailure(ip, now, { reason, path, method: request.method });
@@ -70,7 +74,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     principals.set(request, principal);
     // Unknown paths fall through to the 404/405 handler; a role only matters for a real route.
-    if (api && !request.is404 && !roleAllows(principal.role, request.method)) {
+    if (api && !request.is404 && !roleAllows(principal.role, request.method, path)) {
       request.log.warn({ ip, token: principal.name, method: request.method, path }, 'admin API: role does not allow this method');
       return reply.code(403).send({ error: 'forbidden', message: `the "${principal.role}" role may not ${request.method} here` });
     }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { EventSeverity, EventSink, EventType, SecurityEvent } from '../../events.js';
 import type { Block, BlockSource } from '../../guard/block.js';
-import type { AdminAuthGuard, TokenEntry } from '../auth.js';
+import type { AdminAuthGuard, AdminSessions, TokenEntry } from '../auth.js';
 import type { ApiInstance } from './routes/types.js';
 
 /** Routes of one feature (DND, skills, MFA...), registered under /api/v1 with its OpenAPI tag. */
@@ -120,6 +120,8 @@ export interface ApiDeps {
   /** Used when POST /security/blocks names neither duration nor permanent. */
   readonly defaultBlockDurationMs: number;
   readonly status: () => ApiStatus;
+  /** Session tokens from POST /api/v1/auth/login (admin users with MFA). */
+  readonly sessions?: AdminSessions;
   /** Feature route modules (DND, routing, MFA), each registered under /api/v1. */
   readonly features?: readonly ApiFeature[];
 }

@@ -45,6 +45,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     guard: deps.adminAuthGuard,
     metricsAuth: deps.metricsAuth,
     healthAuth: deps.healthAuth,
+    ...(deps.sessions ? { sessions: deps.sessions } : {}),
   });
 
   // Registered before the routes: it collects them through an onRoute hook.

@@ -34,7 +34,8 @@ export const adminApiTokenSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64-hex-digit SHA-256 of the token (run `sipwarden hash-token`), never the token itself')
     .transform((hex) => hex.toLowerCase()),
-  role: z.enum(['read', 'admin']),
+  /** read: GET only; admin: everything; mfa: the PBX portal, /api/v1/mfa only. */
+  role: z.enum(['read', 'admin', 'mfa']),
 });
 
 export const adminApiBruteForceSchema = z.strictObject({
