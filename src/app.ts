@@ -56,6 +56,8 @@ export class App {
   readonly adminAuthGuard: AdminAuthGuard;
   readonly features: readonly Feature[];
   readonly sessions: AdminSessions;
+  /** Every route of the admin listener (method, url), as registered. */
+  readonly routes: Array<{ method: string; url: string }> = [];
   readonly startedAt: number;
   private admin: FastifyInstance | null = null;
   /** Addresses of a PBX configured by host name, resolved at start. */
@@ -196,7 +198,10 @@ export class App {
         this.refreshBlockGauge();
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
-      registerApi: (root) =>
+      registerApi: (root) => {
+        root.addHook('onRoute', (route) => {
+          for (const method of Array.isArray(route.method) ? route.method : [route.method]) this.routes.push({ method, url: route.url });
+        });
         registerApi(root, {
           clock: this.clock,
           logger: this.logger.child({ component: 'api' }),
@@ -217,7 +222,8 @@ export class App {
           status: () => ({ startedAt: this.startedAt, ...this.health() }),
           features: this.features.flatMap((f) => (f.api ? [f.api] : [])),
           sessions: this.sessions,
-        }),
+        });
+      },
     });
     await this.admin.listen({ host: config.admin.host, port: config.admin.port });
     this.logger.info({ admin: this.adminAddress }, 'admin HTTP listening');
