@@ -196,6 +196,7 @@ export class App {
       health: () => this.health(),
       renderMetrics: async () => {
         this.refreshBlockGauge();
+        this.refreshTopOffenders();
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
       registerApi: (root) => {
@@ -294,6 +295,12 @@ export class App {
     const cutoff = this.clock() - this.config.events.retention_days * 86_400_000;
     const removed = this.events.prune(cutoff);
     if (removed > 0) this.logger.info({ removed }, 'pruned old security events');
+  }
+
+  private refreshTopOffenders(): void {
+    this.events.flush();
+    this.metrics.topOffenders.reset();
+    for (const { ip, count } of this.events.topIps(this.clock() - 3_600_000, 10)) this.metrics.topOffenders.set({ ip }, count);
   }
 
   private refreshBlockGauge(): void {

@@ -78,6 +78,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Security events dropped because the database could not keep up',
       registers,
     }),
+    topOffenders: new Gauge({
+      name: 'sipwarden_top_offender_events',
+      help: 'Security events in the last hour of the 10 most active offending addresses (refreshed at each scrape; at most 10 series)',
+      labelNames: ['ip'] as const,
+      registers,
+    }),
     drachtioConnected: new Gauge({
       name: 'sipwarden_drachtio_connected',
       help: '1 when connected to drachtio-server, 0 otherwise',

@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DrachtioWireServer } from '../support/drachtio-wire-server.js';
 import { startDaemon, waitFor, type RunningDaemon } from '../support/daemon.js';
+import { PbxStandIn } from '../support/pbx-standin.js';
+import { options } from '../support/sip-messages.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -49,5 +51,23 @@ describe('start without drachtio-server', () => {
     daemon = await startDaemon({ drachtioPort: wire.port, pbxPort: 5060, secret: 'wrong', logs });
     await waitFor(() => logs.some((l) => String(l['msg']).includes('check drachtio.secret')), 'the refusal log line');
     expect(daemon.app.sip.connected).toBe(false);
+  });
+});
+
+describe('outbound mode', () => {
+  it('listens for drachtio-server, which dials in; requests are decided and proxied as in inbound mode', async () => {
+    const port = await freePort();
+    const pbx = await PbxStandIn.start({ answer: () => ({ status: 200 }) });
+    try {
+      daemon = await startDaemon({ drachtioPort: 1, pbxPort: pbx.port, outboundListenPort: port });
+      expect(daemon.app.sip.connected).toBe(false);
+      wire = await DrachtioWireServer.start();
+      await wire.dialApp(port);
+      await waitFor(() => daemon?.app.sip.connected === true, 'the outbound connection');
+      expect(await wire.inject(options({ user: '1001' }), { sourceAddress: '127.0.0.2' })).toMatchObject({ kind: 'proxied', finalStatus: 200 });
+      expect(await wire.inject(options({ user: '1001', ua: 'friendly-scanner' }), { sourceAddress: '127.0.0.3' })).toMatchObject({ kind: 'response', status: 403 });
+    } finally {
+      await pbx.close();
+    }
   });
 });

@@ -27,6 +27,8 @@ export interface DaemonOptions {
   /** Reuse a folder (restart tests); a new temp folder otherwise. */
   readonly dir?: string;
   readonly secret?: string;
+  /** Outbound mode: sipwarden listens here and drachtio-server dials in. */
+  readonly outboundListenPort?: number;
   /** Collect the daemon's log records here (at least at info level). */
   readonly logs?: Array<Record<string, unknown>>;
 }
@@ -50,6 +52,7 @@ export function daemonConfigText(options: DaemonOptions, dir: string): string {
     `  port: ${options.drachtioPort}`,
     `  secret: ${options.secret ?? 'cymru'}`,
     '  reconnect_max_delay: 200ms',
+    ...(options.outboundListenPort === undefined ? [] : ['  mode: outbound', `  listen_port: ${options.outboundListenPort}`]),
     'pbx:',
     '  host: 127.0.0.1',
     `  port: ${options.pbxPort}`,

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { allHeaders, joinSip, randomToken, splitSip, statusOf } from './sip-text.js';
 
 export type InjectResult =
@@ -33,6 +33,8 @@ export interface ProxiedRequest {
 
 interface AppConnection {
   readonly socket: Socket;
+  /** drachtio-server dialled the app (outbound mode): the app routes nothing, it gets every method. */
+  readonly outbound: boolean;
   authenticated: boolean;
   readonly routes: Set<string>;
   buffer: Buffer;
@@ -95,7 +97,7 @@ export class DrachtioWireServer {
   /** Resolves when an authenticated app has routed these methods. */
   async waitForApp(methods: readonly string[] = [], timeoutMs = 3000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.liveApps().some((a) => methods.every((m) => a.routes.has(m)))) {
+    while (!this.liveApps().some((a) => a.outbound || methods.every((m) => a.routes.has(m)))) {
       if (Date.now() > deadline) throw new Error(`no app routed ${methods.join(', ')} within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -124,7 +126,7 @@ export class DrachtioWireServer {
     // A response outside any transaction is dropped by drachtio-server (its stack finds no transaction).
     if (method.startsWith('SIP/')) return Promise.resolve({ kind: 'no-answer' });
     // The newest live connection wins (an app that just restarted replaces its old connection).
-    const app = this.liveApps().reverse().find((a) => a.routes.has(method));
+    const app = this.liveApps().reverse().find((a) => a.outbound || a.routes.has(method));
     if (!app) {
       // drachtio-server answers by itself when no application takes a method.
       return Promise.resolve({ kind: 'response', status: 503, reason: 'Service Unavailable', headers: {}, raw: '' });
@@ -165,8 +167,18 @@ export class DrachtioWireServer {
     this.send(socket, `response|${requestId}|${rest}`);
   }
 
-  private onConnection(socket: Socket): void {
-    const app: AppConnection = { socket, authenticated: false, routes: new Set(), buffer: Buffer.alloc(0) };
+  /** Outbound mode: dial an app that listens (srf.listen), as drachtio-server does for outbound connections. */
+  async dialApp(port: number): Promise<void> {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    this.onConnection(socket, true);
+  }
+
+  private onConnection(socket: Socket, outbound = false): void {
+    const app: AppConnection = { socket, outbound, authenticated: false, routes: new Set(), buffer: Buffer.alloc(0) };
     this.apps.add(app);
     socket.on('data', (chunk) => {
       app.buffer = Buffer.concat([app.buffer, chunk]);
