@@ -43,11 +43,14 @@ export interface CallStage {
   decideInvite(view: SipRequestView, now: number): Verdict | null;
   /** Called with the final outcome of a verdict this stage returned. */
   observe?(view: SipRequestView, verdict: ForwardVerdict, outcome: ForwardOutcome): void;
+  /** A proxied call ended. */
+  callEnded?(callId: string, at: number): void;
 }
 
 /** Learns from final answers to forwarded requests (e.g. agent registrations for routing). */
 export interface OutcomeObserver {
   observe(view: SipRequestView, verdict: ForwardVerdict, outcome: ForwardOutcome): void;
+  callEnded?(callId: string, at: number): void;
 }
 
 export interface EdgeGuards {
@@ -172,6 +175,16 @@ export class Edge {
       this.learn(view, verdict, outcome);
     } catch (err) {
       this.deps.logger.error({ err, method: view.method, ip: view.sourceIp }, 'failed to learn from a final response');
+    }
+  }
+
+  /** A proxied call ended: stages and observers that track calls (queue agents in a call) learn it. */
+  callEnded(callId: string, at: number): void {
+    try {
+      for (const stage of this.deps.stages ?? []) stage.callEnded?.(callId, at);
+      for (const observer of this.deps.observers ?? []) observer.callEnded?.(callId, at);
+    } catch (err) {
+      this.deps.logger.error({ err, callId }, 'failed to learn from the end of a call');
     }
   }
 

@@ -3,6 +3,7 @@
  * after another (serial forking, per-agent ring timeout), or refused with the queue's status
  * when nobody can take it. The final outcome updates the agents' availability.
  */
+import { LRUCache } from 'lru-cache';
 import type { CallStage } from '../edge.js';
 import type { SipRequestView } from '../request.js';
 import type { ForwardOutcome, ForwardVerdict, Verdict } from '../verdict.js';
@@ -18,6 +19,8 @@ export interface RoutingStageListener {
 
 export class RoutingStage implements CallStage {
   readonly name = 'queue';
+  /** Call-ID -> the agent who answered it, until the call ends (bounded: a lost end is forgotten eventually). */
+  private readonly answeredBy = new LRUCache<string, string>({ max: 50_000 });
 
   constructor(
     private readonly routing: () => RoutingService,
@@ -38,6 +41,16 @@ export class RoutingStage implements CallStage {
   observe(view: SipRequestView, verdict: ForwardVerdict, outcome: ForwardOutcome): void {
     if (verdict.queue === undefined) return;
     const recorded = this.routing().recordOutcome(verdict.queue, attemptsFromForwardOutcome(outcome), outcome.completedAt, { callId: view.callId });
+    const answered = recorded.find((a) => a.outcome === 'answered');
+    if (answered) this.answeredBy.set(view.callId, answered.extension);
     this.listener.completed(view, verdict.queue, outcome, recorded);
+  }
+
+  /** The queue call ended: its agent leaves the call (and starts wrap-up). */
+  callEnded(callId: string, at: number): void {
+    const agent = this.answeredBy.get(callId);
+    if (agent === undefined) return;
+    this.answeredBy.delete(callId);
+    this.routing().presence.callEnded(agent, at, callId);
   }
 }

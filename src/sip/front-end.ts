@@ -14,6 +14,8 @@ import { createSrf, forgetUnansweredInvite, HANDLED_METHODS, onMethod, type Drac
 export interface RequestHandler {
   decide(view: SipRequestView): Verdict;
   observe(view: SipRequestView, verdict: ForwardVerdict, outcome: ForwardOutcome): void;
+  /** A proxied call ended (drachtio-server's CDR stop: in-dialog BYEs do not reach the app). */
+  callEnded(callId: string, at: number): void;
 }
 
 export type DrachtioConnection =
@@ -81,6 +83,17 @@ export class SipFrontEnd {
       this.setConnected(false);
     });
 
+    // A throw in a CDR handler would crash the process (srf rethrows from its socket handler): guard it.
+    srf.on('cdr:stop', (_source, _time, reason, message) => {
+      try {
+        const callId = message.get('call-id');
+        if (callId === undefined) return;
+        logger.debug({ callId, reason }, 'call ended');
+        this.options.handler.callEnded(callId, this.options.clock());
+      } catch (err) {
+        logger.warn({ err }, 'unusable call-end record from drachtio-server');
+      }
+    });
     for (const method of HANDLED_METHODS) {
       onMethod(srf, method, (req, res) => this.handle(req, res));
     }

@@ -58,6 +58,8 @@ export interface DrachtioSrf {
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'reconnecting', listener: (info: { delay: number; attempt: number }) => void): this;
   on(event: 'close' | 'listening', listener: () => void): this;
+  /** A call proxied by drachtio-server ended (needs <cdrs>true</cdrs>); installing it subscribes the app. */
+  on(event: 'cdr:stop', listener: (source: string, time: string, reason: string, message: { get(name: string): string | undefined }) => void): this;
   removeAllListeners(): this;
   proxyRequest(req: DrachtioRequest, destination: string[] | undefined, opts: ProxyOptions): Promise<ProxyResult>;
   /** Method handlers: installing one subscribes the app to that method on drachtio-server. */

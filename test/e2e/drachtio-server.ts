@@ -30,7 +30,7 @@ export async function startDrachtio(binary: string, options: { dir: string; admi
   <sip>
     <contacts><contact>sip:127.0.0.1:${options.sipPort};transport=udp</contact></contacts>
   </sip>
-  <cdrs>false</cdrs>
+  <cdrs>true</cdrs>
   <logging>
     <console/>
     <sofia-loglevel>1</sofia-loglevel>

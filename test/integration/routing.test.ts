@@ -95,6 +95,20 @@ describe('queue routing', () => {
     expect(metrics).toMatch(/sipwarden_queue_calls_total\{queue="5000",outcome="no-agent"\} 1/);
   });
 
+  it('an agent leaves the call when drachtio-server reports its end (CDR), then wraps up', async () => {
+    const callId = 'queue-call-1@test';
+    await wire.inject(invite({ toUser: '5000', fromUser: '1001', callId }), { sourceAddress: '127.0.8.2' });
+    await settled();
+    const agent = async (ext: string) => ((await api('GET', '/agents')).json['items'] as Array<{ extension: string; activeCalls: number; available: boolean }>).find((a) => a.extension === ext);
+    expect(await agent('2002')).toMatchObject({ activeCalls: 1, available: false });
+    expect(wire.sendCdrStop(invite({ toUser: '5000', fromUser: '1001', callId, method: 'BYE', toTag: 'x' }))).toBe(1);
+    const deadline = Date.now() + 2000;
+    while ((await agent('2002'))?.activeCalls !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await agent('2002')).toMatchObject({ activeCalls: 0, available: false });
+    clock.advance(10_000);
+    expect(await agent('2002')).toMatchObject({ available: true });
+  });
+
   it('skips an agent in DND', async () => {
     expect((await api('PUT', '/dnd/overrides/2001', { state: 'on', until: null })).status).toBe(200);
     const result = await queueCall();

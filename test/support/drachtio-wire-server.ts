@@ -167,6 +167,14 @@ export class DrachtioWireServer {
     this.send(socket, `response|${requestId}|${rest}`);
   }
 
+  /** Report the end of a proxied call, as drachtio-server does with CDRs (<cdrs>true</cdrs>): to apps that subscribed. */
+  sendCdrStop(rawBye: string, reason = 'normal-release'): number {
+    const raw = rawBye.replace(/\r?\n/g, '\r\n');
+    const apps = this.liveApps().filter((a) => a.routes.has('CDR:STOP'));
+    for (const app of apps) this.send(app.socket, `cdr:stop|network|${new Date().toISOString()}|${reason}\r\n${raw}`);
+    return apps.length;
+  }
+
   /** Outbound mode: dial an app that listens (srf.listen), as drachtio-server does for outbound connections. */
   async dialApp(port: number): Promise<void> {
     const socket = createConnection({ host: '127.0.0.1', port });
