@@ -29,6 +29,8 @@ import { SqliteBlockRepository, WriteBehindBlockRepository } from './store/block
 import { isWritable, openDatabase, type Database } from './store/database.js';
 import { SqliteEventStore } from './store/events.js';
 import { SqliteTrustedNetworkStore } from './store/trusted-networks.js';
+import { RedisBlockSharing, SharedBlockRepository } from './store/redis-blocks.js';
+import type { BlockRepository } from './guard/block.js';
 import { normalizeIp, normalizeTarget } from './net/ip.js';
 import { SIPWARDEN_VERSION } from './version.js';
 
@@ -56,6 +58,8 @@ export class App {
   readonly adminAuthGuard: AdminAuthGuard;
   readonly features: readonly Feature[];
   readonly sessions: AdminSessions;
+  /** Blocks shared with other nodes and drachtio-server through Redis, when configured. */
+  readonly sharing: RedisBlockSharing | null;
   /** Every route of the admin listener (method, url), as registered. */
   readonly routes: Array<{ method: string; url: string }> = [];
   readonly startedAt: number;
@@ -80,7 +84,10 @@ export class App {
     this.startedAt = this.clock();
     this.trustedNetworks = new SqliteTrustedNetworkStore(this.db);
 
-    this.guards = buildGuards(config, this.blockWrites, this.trustedNetworks.list().map((n) => n.cidr));
+    const redisUrl = config.redis.url;
+    this.sharing = redisUrl === null ? null : new RedisBlockSharing({ ...config.redis, url: redisUrl }, this.logger.child({ component: 'redis' }));
+    const repository = this.sharing ? new SharedBlockRepository(this.blockWrites, this.sharing) : this.blockWrites;
+    this.guards = buildGuards(config, repository, this.trustedNetworks.list().map((n) => n.cidr));
     this.guards.blocklist.restore(this.clock());
     this.sessions = new AdminSessions(config.mfa.admin_session_ttl);
     this.features = buildFeatures(
@@ -231,6 +238,10 @@ export class App {
 
     this.every(config.blocking.sweep_interval, () => this.sweepExpiredBlocks());
     this.every(config.events.prune_interval, () => this.pruneEvents());
+    if (this.sharing) {
+      this.every(config.redis.sync_interval, () => void this.syncShared());
+      void this.syncShared();
+    }
     this.pruneEvents();
     for (const feature of this.features) await feature.start?.();
     this.sip.start();
@@ -265,9 +276,29 @@ export class App {
       await Promise.resolve(feature.stop?.()).catch((err: unknown) => this.logger.warn({ err, feature: feature.name }, 'feature did not stop cleanly'));
     }
     this.blockWrites.flush();
+    await this.sharing?.close();
     this.events.close();
     this.db.close();
     this.logger.info('stopped');
+  }
+
+  /** Reconcile blocks with the other nodes and drachtio-server's set (Redis). Never throws. */
+  async syncShared(): Promise<void> {
+    if (!this.sharing) return;
+    const now = this.clock();
+    try {
+      const { adopt, lifted } = await this.sharing.sync(this.guards.blocklist.active(now), now);
+      for (const block of adopt) {
+        if (this.guards.allowlist.isTrusted(block.target)) continue;
+        if (this.guards.blocklist.adopt(block, now)) this.logger.info({ ip: block.target, source: block.source }, 'block shared by another node');
+      }
+      for (const target of lifted) {
+        if (this.guards.blocklist.unblock(target, now)) this.logger.info({ ip: target }, 'block lifted by another node');
+      }
+      this.refreshBlockGauge();
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'Redis sync skipped');
+    }
   }
 
   private every(ms: number, fn: () => void): void {
@@ -401,7 +432,7 @@ function buildAuthFailures(config: Config): AuthFailureTracker {
   return new AuthFailureTracker({ ...authFailureOptions(config), maxTracked: config.auth_failures.max_tracked });
 }
 
-function buildGuards(config: Config, repository: WriteBehindBlockRepository, runtimeTrusted: string[]): EdgeGuards {
+function buildGuards(config: Config, repository: BlockRepository, runtimeTrusted: string[]): EdgeGuards {
   return {
     allowlist: new Allowlist([...configuredTrusted(config), ...runtimeTrusted]),
     blocklist: new Blocklist({ repository, escalation: escalationOf(config) }),

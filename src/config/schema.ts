@@ -11,6 +11,7 @@ import { duration } from './duration.js';
 import { adminApiSection } from './sections/admin-api.js';
 import { dndSection } from './sections/dnd.js';
 import { mfaSection } from './sections/mfa.js';
+import { redisSection } from './sections/redis.js';
 import { routingSection } from './sections/routing.js';
 
 const port = z.number().int().min(1).max(65_535);
@@ -152,6 +153,7 @@ export const configSchema = z.strictObject({
   dnd: dndSection.prefault({}),
   routing: routingSection.prefault({}),
   mfa: mfaSection.prefault({}),
+  redis: redisSection.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -95,6 +95,17 @@ export class Blocklist {
     return block;
   }
 
+  /** Take over a block made elsewhere (another node, through Redis) as it is: no escalation, same expiry. */
+  adopt(block: Block, now: number): boolean {
+    const target = normalizeTarget(block.target);
+    if (target === null || (block.expiresAt !== null && block.expiresAt <= now)) return false;
+    if (this.live(this.blocks.get(target) ?? null, now)) return false;
+    const adopted: Block = { ...block, target };
+    this.remember(adopted);
+    this.options.repository.save(adopted);
+    return true;
+  }
+
   /** Lift an active block before its time; false when there is none. */
   unblock(target: string, now: number): boolean {
     const canonical = normalizeTarget(target);

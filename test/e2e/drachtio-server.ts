@@ -21,14 +21,20 @@ export interface DrachtioServer {
   stop(): Promise<void>;
 }
 
-export async function startDrachtio(binary: string, options: { dir: string; adminPort: number; sipPort: number; secret: string }): Promise<DrachtioServer> {
+export async function startDrachtio(
+  binary: string,
+  options: { dir: string; adminPort: number; sipPort: number; secret: string; blacklist?: { port: number; key: string } },
+): Promise<DrachtioServer> {
+  const blacklist = options.blacklist
+    ? `\n    <blacklist>\n      <redis-address>127.0.0.1</redis-address>\n      <redis-port>${options.blacklist.port}</redis-port>\n      <redis-key>${options.blacklist.key}</redis-key>\n      <refresh-secs>1</refresh-secs>\n    </blacklist>`
+    : '';
   const conf = path.join(options.dir, 'drachtio.conf.xml');
   writeFileSync(
     conf,
     `<drachtio>
   <admin port="${options.adminPort}" secret="${options.secret}">127.0.0.1</admin>
   <sip>
-    <contacts><contact>sip:127.0.0.1:${options.sipPort};transport=udp</contact></contacts>
+    <contacts><contact>sip:127.0.0.1:${options.sipPort};transport=udp</contact></contacts>${blacklist}
   </sip>
   <cdrs>true</cdrs>
   <logging>

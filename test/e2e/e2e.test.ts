@@ -5,6 +5,7 @@
  * sipvicious (svmap, svwar, svcrack) attacks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/admin/auth.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { findDrachtio, startDrachtio, type DrachtioServer } from './drachtio-server.js';
-import { freeTcpPort, freeUdpPort, run } from './tools.js';
+import { RedisServer } from '../support/redis-server.js';
+import { freeTcpPort, freeUdpPort, optionsFrom, run } from './tools.js';
 
 const BINARY = findDrachtio();
 if (BINARY === null) {
@@ -31,10 +33,12 @@ const UNBOUND = '127.0.0.1';
 
 let dir: string;
 let sipPort: number;
+let adminPort: number;
 let drachtio: DrachtioServer;
 let daemon: DaemonProcess;
 let url: string;
 let registrar: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 
 async function unblock(ip: string): Promise<void> {
   const response = await fetch(`${url}/api/v1/security/blocks/${ip}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
@@ -58,7 +62,7 @@ async function sippRegister(ip: string, scenario: string, password: string) {
 describe.skipIf(BINARY === null)('e2e with a real drachtio-server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'sipwarden-e2e-'));
-    const adminPort = await freeTcpPort();
+    adminPort = await freeTcpPort();
     sipPort = await freeUdpPort();
     const registrarPort = await freeUdpPort();
 
@@ -67,11 +71,13 @@ describe.skipIf(BINARY === null)('e2e with a real drachtio-server', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     if (registrar.exitCode !== null) throw new Error(`the sipp registrar exited at once (${registrar.exitCode})`);
 
-    drachtio = await startDrachtio(BINARY ?? '', { dir, adminPort, sipPort, secret: 'e2e-secret' });
+    // Redis: sipwarden keeps drachtio-server's blacklist set equal to its blocked addresses.
+    redis = await RedisServer.start();
+    drachtio = await startDrachtio(BINARY ?? '', { dir, adminPort, sipPort, secret: 'e2e-secret', blacklist: { port: redis.port, key: 'sipwarden:blacklist' } });
     const config = path.join(dir, 'config.yml');
     writeFileSync(
       config,
-      `log:\n  level: info\ndrachtio:\n  port: ${adminPort}\n  secret: e2e-secret\n  reconnect_max_delay: 500ms\npbx:\n  host: ${PBX_IP}\n  port: ${registrarPort}\n  final_timeout: 5s\ntrusted_networks:\n  - ${TRUSTED}\ndatabase:\n  path: ${path.join(dir, 'sipwarden.db')}\nadmin:\n  port: 0\nadmin_api:\n  tokens:\n    - { name: e2e, sha256: ${hashToken(TOKEN)}, role: admin }\n`,
+      `log:\n  level: info\ndrachtio:\n  port: ${adminPort}\n  secret: e2e-secret\n  reconnect_max_delay: 500ms\npbx:\n  host: ${PBX_IP}\n  port: ${registrarPort}\n  final_timeout: 5s\ntrusted_networks:\n  - ${TRUSTED}\ndatabase:\n  path: ${path.join(dir, 'sipwarden.db')}\nadmin:\n  port: 0\nadmin_api:\n  tokens:\n    - { name: e2e, sha256: ${hashToken(TOKEN)}, role: admin }\nredis:\n  url: ${redis.url}\n  sync_interval: 1s\n`,
     );
     ({ daemon, url } = await DaemonProcess.start(config));
     const deadline = Date.now() + 10_000;
@@ -85,6 +91,7 @@ describe.skipIf(BINARY === null)('e2e with a real drachtio-server', () => {
     await daemon?.stop();
     await drachtio?.stop();
     registrar?.kill('SIGKILL');
+    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,6 +106,27 @@ describe.skipIf(BINARY === null)('e2e with a real drachtio-server', () => {
     await run('svmap', ['-b', '127.0.0.40', '-p', String(sipPort), '127.0.0.1'], 15_000);
     expect(await check('127.0.0.40')).toMatchObject({ blocked: true, block: { source: 'scanner' } });
   });
+
+  it('keeps drachtio-server blacklist set equal to the blocks; a restarted drachtio-server drops blocked sources itself, and sipwarden reconnects', async () => {
+    // 127.0.0.40 was blocked by the svmap test (sipwarden answered it 403).
+    const client = new Redis(redis?.url ?? '');
+    try {
+      expect(await client.smembers('sipwarden:blacklist')).toContain('127.0.0.40');
+    } finally {
+      client.disconnect();
+    }
+    // drachtio-server v0.9.10 reads the set once, when it starts (its refresh loop ends after the first read).
+    await drachtio.stop();
+    drachtio = await startDrachtio(BINARY ?? '', { dir, adminPort, sipPort, secret: 'e2e-secret', blacklist: { port: redis?.port ?? 0, key: 'sipwarden:blacklist' } });
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`${url}/healthz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('sipwarden did not reconnect to the restarted drachtio-server');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await optionsFrom('127.0.0.40', sipPort)).toBeNull();
+    // Anyone else still reaches sipwarden (a scanner from another address is answered 403, by sipwarden).
+    expect(await optionsFrom('127.0.0.32', sipPort, 3000, 'friendly-scanner')).toBe(403);
+  }, 30_000);
 
   it('svwar (extension enumeration) is rejected and blocked', async () => {
     await run('svwar', ['-p', String(sipPort), '-m', 'INVITE', '-e', '100-130', '127.0.0.1'], 15_000);

@@ -38,3 +38,37 @@ export async function freeUdpPort(): Promise<number> {
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
 }
+
+/** Send one OPTIONS from `fromIp` and return the status of the answer, or null when nothing comes back in time. */
+export async function optionsFrom(fromIp: string, toPort: number, waitMs = 1500, userAgent = 'Yealink SIP-T46S'): Promise<number | null> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, fromIp, resolve));
+  const { port } = socket.address();
+  const message = [
+    `OPTIONS sip:1001@127.0.0.1:${toPort} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${fromIp}:${port};branch=z9hG4bK-${Math.random().toString(36).slice(2)}`,
+    'Max-Forwards: 70',
+    `From: <sip:probe@${fromIp}>;tag=${Math.random().toString(36).slice(2)}`,
+    `To: <sip:1001@127.0.0.1>`,
+    `Call-ID: ${Math.random().toString(36).slice(2)}@${fromIp}`,
+    'CSeq: 1 OPTIONS',
+    `User-Agent: ${userAgent}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      resolve(null);
+    }, waitMs);
+    socket.on('message', (data) => {
+      const status = /^SIP\/2\.0 (\d{3})/.exec(data.toString('utf8'))?.[1];
+      if (status === undefined || Number(status) < 200) return;
+      clearTimeout(timer);
+      socket.close();
+      resolve(Number(status));
+    });
+    socket.send(message, toPort, '127.0.0.1');
+  });
+}
