@@ -19,6 +19,18 @@ function mfaConfig(file: string): Config {
   return config;
 }
 
+/** Open the database named by the config with the MFA repository and vault; closed after `work`. */
+async function withMfaStore<T>(configFile: string, work: (store: { config: Config; repository: SqliteMfaRepository; vault: SecretVault }) => Promise<T> | T): Promise<T> {
+  const config = mfaConfig(configFile);
+  const db = openDatabase(config.database.path);
+  try {
+    const repository = new SqliteMfaRepository(db);
+    return await work({ config, repository, vault: openVault(config, repository) });
+  } finally {
+    db.close();
+  }
+}
+
 function fail(err: unknown): void {
   process.stderr.write(`sipwarden: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = err instanceof CliError ? err.exitCode : 1;
@@ -34,13 +46,9 @@ export function registerAdminCommands(program: Command): void {
     .action(async (name: string, options: { config: string }) => {
       try {
         if (!/^[\w.@-]{1,64}$/.test(name)) throw new CliError('the name may use letters, digits, ".", "_", "-", "@" (at most 64)', EXIT.usage);
-        const config = mfaConfig(options.config);
         const password = (await readAll(process.stdin)).replace(/\r?\n$/, '');
         if (password.length < 12) throw new CliError('the password (read from stdin) must have at least 12 characters', EXIT.usage);
-        const db = openDatabase(config.database.path);
-        try {
-          const repository = new SqliteMfaRepository(db);
-          const vault = openVault(config, repository);
+        await withMfaStore(options.config, async ({ config, repository, vault }) => {
           const service = new MfaService({ repository, vault }, { ...mfaServiceOptions(config), issuer: `${config.mfa.issuer} admin` });
           const now = Date.now();
           repository.putAdmin({ name, passwordHash: await hashPassword(password), createdAt: now });
@@ -62,9 +70,7 @@ export function registerAdminCommands(program: Command): void {
               '',
             ].join('\n'),
           );
-        } finally {
-          db.close();
-        }
+        });
       } catch (err) {
         fail(err);
       }
@@ -76,19 +82,13 @@ export function registerAdminCommands(program: Command): void {
     .description('re-encrypt every stored MFA secret under a new key; then point mfa.key_file at it and restart')
     .requiredOption('--new-key-file <file>', 'the new key (64 hex characters): umask 077 && openssl rand -hex 32 > FILE')
     .option('-c, --config <file>', 'config file (names the current key)', '/etc/sipwarden/config.yml')
-    .action((options: { config: string; newKeyFile: string }) => {
+    .action(async (options: { config: string; newKeyFile: string }) => {
       try {
-        const config = mfaConfig(options.config);
-        const db = openDatabase(config.database.path);
-        try {
-          const repository = new SqliteMfaRepository(db);
-          const current = openVault(config, repository);
+        await withMfaStore(options.config, ({ repository, vault: current }) => {
           const next = new SecretVault(loadVaultKey({ file: options.newKeyFile }).key);
           const count = repository.resealAll((record) => current.reencrypt(record.secretEnc, `totp:${record.subject}`, next));
           process.stdout.write(`re-encrypted ${count} MFA secret(s) from key ${current.keyId} to key ${next.keyId}; now set mfa.key_file to ${options.newKeyFile} and restart sipwarden\n`);
-        } finally {
-          db.close();
-        }
+        });
       } catch (err) {
         fail(err);
       }

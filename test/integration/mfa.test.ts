@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/admin/auth.js';
+import { apiCall } from '../support/admin-api.js';
 import { generateTotp } from '../../src/mfa/index.js';
 import { ManualClock, startDaemon, type RunningDaemon } from '../support/daemon.js';
 import { DaemonProcess, runMain } from '../support/daemon-process.js';
@@ -48,14 +49,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function api(token: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${daemon.adminUrl}/api/v1${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const api = (token: string, method: string, p: string, body?: unknown) => apiCall(daemon.adminUrl, token, method, p, body);
 
 const code = (secret: string, at = clock.now()) => generateTotp({ secret, now: at });
 

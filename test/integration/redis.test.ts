@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/admin/auth.js';
+import { apiCall } from '../support/admin-api.js';
 import { ManualClock, startDaemon, waitFor, type RunningDaemon } from '../support/daemon.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -19,14 +20,7 @@ const clock = new ManualClock();
 const yaml = (url: string, node: string) =>
   `admin_api:\n  tokens:\n    - { name: ops, sha256: ${hashToken(TOKEN)}, role: admin }\nredis:\n  url: ${url}\n  node: ${node}\n  sync_interval: 1h\n`;
 
-async function api(daemon: RunningDaemon, method: string, path: string, body?: unknown): Promise<number> {
-  const response = await fetch(`${daemon.adminUrl}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return response.status;
-}
+const api = async (daemon: RunningDaemon, method: string, path: string, body?: unknown): Promise<number> => (await apiCall(daemon.adminUrl, TOKEN, method, path, body)).status;
 
 const blacklist = async () => (await client.smembers('sipwarden:blacklist')).sort();
 

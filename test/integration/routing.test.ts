@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/admin/auth.js';
+import { apiCall } from '../support/admin-api.js';
 import { DrachtioWireServer } from '../support/drachtio-wire-server.js';
 import { ManualClock, startDaemon, waitFor, type RunningDaemon } from '../support/daemon.js';
 import { PbxStandIn } from '../support/pbx-standin.js';
@@ -20,14 +21,7 @@ let pbx: PbxStandIn;
 let daemon: RunningDaemon;
 let clock: ManualClock;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${daemon.adminUrl}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const api = (method: string, path: string, body?: unknown) => apiCall(daemon.adminUrl, TOKEN, method, path, body);
 
 async function settled(): Promise<void> {
   await waitFor(() => daemon.app.sip.pending === 0, 'proxied transactions');

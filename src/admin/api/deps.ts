@@ -5,7 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
-import type { EventSeverity, EventSink, EventType, SecurityEvent } from '../../events.js';
+import type { EventSink, EventType } from '../../events.js';
+import type { BlockHistoryQuery, HistoricalBlock } from '../../store/blocks.js';
+import type { EventQuery, StoredEvent } from '../../store/events.js';
 import type { Block, BlockSource } from '../../guard/block.js';
 import type { AdminAuthGuard, AdminSessions, TokenEntry } from '../auth.js';
 import type { ApiInstance } from './routes/types.js';
@@ -28,35 +30,12 @@ export interface Page<T> {
   readonly items: readonly T[];
 }
 
-export interface BlockHistoryQuery {
-  readonly target?: string;
-  readonly source?: BlockSource;
-  readonly since?: number;
-  readonly until?: number;
-  readonly limit: number;
-  readonly offset: number;
-}
-
-/** A block as kept in history: when it was lifted early, if it was. */
-export type HistoricalBlock = Block & { readonly liftedAt?: number | null };
+export type { BlockHistoryQuery, HistoricalBlock } from '../../store/blocks.js';
+export type { EventQuery, StoredEvent } from '../../store/events.js';
 
 export interface ApiBlockHistory {
   history(query: BlockHistoryQuery): Page<HistoricalBlock>;
 }
-
-export interface EventQuery {
-  readonly type?: EventType;
-  readonly types?: readonly EventType[];
-  readonly severity?: EventSeverity;
-  readonly ip?: string;
-  readonly username?: string;
-  readonly since?: number;
-  readonly until?: number;
-  readonly limit: number;
-  readonly offset: number;
-}
-
-export type StoredEvent = SecurityEvent & { readonly id?: number };
 
 export interface ApiEventStore extends EventSink {
   query(query: EventQuery): Page<StoredEvent>;
