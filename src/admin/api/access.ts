@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { roleAllows, type AdminAuthGuard, type AdminSessions, type BearerTokens, type Principal } from '../auth.js';
 import type { EndpointAuth } from './deps.js';
-import { peerAddress } from './ip.js';
+import { peerAddress } from '../../net/ip.js';
 
 export interface AccessOptions {
   readonly clock: Clock;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { EventSeverity, EventType } from '../../events.js';
 import type { BlockSource } from '../../guard/block.js';
-import { normalizeCidr, normalizeIp, normalizeTarget } from './ip.js';
+import { normalizeCidr, normalizeIp, normalizeTarget } from '../../net/ip.js';
 
 // ---------------------------------------------------------------- enumerations
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { principalOf } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { normalizeCidr, normalizeIp } from '../ip.js';
+import { normalizeCidr, normalizeIp } from '../../../net/ip.js';
 import { commonErrors, conflict, isoOrNull, json, networkSchema, notFound } from '../schemas.js';
 import type { ApiInstance } from './types.js';
 
