@@ -98,3 +98,54 @@ describe('DND on INVITE', () => {
     expect(reinvite).toMatchObject({ kind: 'proxied' });
   });
 });
+
+describe('calendar feeds through the API', () => {
+  it('a busy event in a feed holds calls; a failing feed keeps the last good copy; removing the feed ends it', async () => {
+    const { createServer } = await import('node:http');
+    let failing = false;
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//sipwarden test//EN',
+      'BEGIN:VEVENT',
+      'UID:standup-1@test',
+      'DTSTAMP:20260601T080000Z',
+      'DTSTART:20260601T083000Z',
+      'DTEND:20260601T093000Z',
+      'SUMMARY:Board meeting',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const server = createServer((_req, res) => {
+      if (failing) {
+        res.writeHead(500).end('down');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/calendar' }).end(ics);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const put = await api('PUT', '/dnd/calendars/1010-work', { extension: '1010', source: `http://127.0.0.1:${port}/1010.ics` });
+      expect(put.status).toBe(200);
+      const deadline = Date.now() + 3000;
+      while ((await api('GET', '/dnd/status/1010')).json['dnd'] !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect((await api('GET', '/dnd/status/1010')).json).toMatchObject({ dnd: true, reason: 'calendar', eventSummary: 'Board meeting', until: '2026-06-01T09:30:00.000Z' });
+      expect(await call('1010')).toMatchObject({ kind: 'response', status: 486, headers: { 'retry-after': '1800' } });
+
+      // The same feed again (a PUT polls it now): the server fails, the last good copy stays.
+      failing = true;
+      expect((await api('PUT', '/dnd/calendars/1010-work', { extension: '1010', source: `http://127.0.0.1:${port}/1010.ics` })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      const feeds = (await api('GET', '/dnd/calendars')).json['items'] as Array<{ id: string; hasSnapshot: boolean; lastErrorAt: number | null }>;
+      expect(feeds.find((f) => f.id === '1010-work')).toMatchObject({ hasSnapshot: true, lastErrorAt: expect.any(Number) });
+      expect(await call('1010')).toMatchObject({ kind: 'response', status: 486 });
+
+      expect((await api('DELETE', '/dnd/calendars/1010-work')).status).toBe(200);
+      expect(await call('1010')).toMatchObject({ kind: 'proxied' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -155,6 +155,12 @@ describe('admin users and the key, with the real binary', () => {
     expect((await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${session.token}` } })).status).toBe(200);
     await proc.stop();
 
+    // No key at all: the start is refused, saying how to make one.
+    writeFileSync(config, configText(path.join(dir, 'missing.key')));
+    const noKey = await runMain(['--config', config]);
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.stderr).toMatch(/mfa: .*missing\.key.*openssl rand -hex 32/);
+
     // A different key: the start is refused with a message that says what to do.
     writeFileSync(path.join(dir, 'other.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
     writeFileSync(config, configText(path.join(dir, 'other.key')));

@@ -137,3 +137,21 @@ describe('queue routing', () => {
     expect((await api('GET', '/queues/5000/requirements')).json['items']).toEqual([expect.objectContaining({ skill: 'sales', minProficiency: 5 })]);
   });
 });
+
+describe('agents reached at their registered contact', () => {
+  it('rewrites the Request-URI to the contact each agent registered through sipwarden', async () => {
+    const dir = daemon.dir;
+    await daemon.stop();
+    await waitFor(() => wire.connectedApps === 0, 'the old connection to close');
+    daemon = await startDaemon({ drachtioPort: wire.port, pbxPort: pbx.port, clock, dir, yaml: `${YAML}routing:\n  agent_address: contact\n` });
+    await wire.waitForApp(['INVITE', 'REGISTER']);
+    // 2002's phone is the PBX stand-in itself here, so that its contact answers.
+    await wire.inject(register({ user: '2002', contact: `<sip:2002@127.0.0.1:${pbx.port}>` }), { sourceAddress: '127.0.8.1' });
+    await settled();
+    await api('POST', '/agents/2001/pause');
+    const result = await queueCall();
+    await settled();
+    expect(result).toMatchObject({ kind: 'proxied', finalStatus: 200 });
+    expect(wire.proxied.filter((p) => p.method === 'INVITE').map((p) => p.destination)).toEqual([`sip:2002@127.0.0.1:${pbx.port}`]);
+  });
+});
