@@ -106,12 +106,14 @@ describe('SIGHUP', () => {
     expect(blocked.status).toBe(201);
     for (let i = 0; i < 3; i++) expect(await wire.inject(options(), { sourceAddress: '127.0.66.1' })).toMatchObject({ kind: 'proxied' });
 
-    writeFileSync(file, configText(dir, wire.port, pbx.port, 'flood:\n  max_requests: 3\n  window: 10s\n'));
+    writeFileSync(file, configText(dir, wire.port, pbx.port, 'flood:\n  max_requests: 3\n  window: 10s\ntrusted_networks:\n  - 127.0.66.9\n'));
     daemon.child.kill('SIGHUP');
     await daemon.waitForLog((l) => typeof l['msg'] === 'string' && String(l['msg']).startsWith('config reloaded'));
     // The three earlier requests still count: the fourth within the window is a flood.
     expect(await wire.inject(options(), { sourceAddress: '127.0.66.1' })).toMatchObject({ kind: 'response', status: 403 });
     expect(await wire.inject(options(), { sourceAddress: '127.0.66.6' })).toMatchObject({ kind: 'response', status: 403 });
+    // The new trusted network is never blocked, even when it looks like a scanner.
+    expect(await wire.inject(options({ ua: 'friendly-scanner' }), { sourceAddress: '127.0.66.9' })).toMatchObject({ kind: 'proxied' });
 
     writeFileSync(file, 'flood:\n  max_requests: lots\n');
     daemon.child.kill('SIGHUP');
