@@ -183,6 +183,11 @@ export class App {
     for (const entry of wanted) allowlist.add(entry);
   }
 
+  /** The admin HTTP server, once started. */
+  get adminServer(): FastifyInstance | null {
+    return this.admin;
+  }
+
   /** Where the admin listener ended up (port 0 in tests picks a free one). */
   get adminAddress(): { host: string; port: number } | null {
     const address = this.admin?.server.address();

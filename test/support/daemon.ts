@@ -21,6 +21,8 @@ export interface DaemonOptions {
   /** drachtio-server's (or the wire test server's) app port. */
   readonly drachtioPort: number;
   readonly pbxPort: number;
+  /** The PBX address (default 127.0.0.1); always trusted. */
+  readonly pbxHost?: string;
   /** More YAML, appended to the generated config (sections must not repeat the generated ones: drachtio, pbx, database, admin). */
   readonly yaml?: string;
   readonly clock?: ManualClock;
@@ -54,7 +56,7 @@ export function daemonConfigText(options: DaemonOptions, dir: string): string {
     '  reconnect_max_delay: 200ms',
     ...(options.outboundListenPort === undefined ? [] : ['  mode: outbound', `  listen_port: ${options.outboundListenPort}`]),
     'pbx:',
-    '  host: 127.0.0.1',
+    `  host: ${options.pbxHost ?? '127.0.0.1'}`,
     `  port: ${options.pbxPort}`,
     '  final_timeout: 2s',
     'database:',
