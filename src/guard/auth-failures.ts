@@ -12,20 +12,28 @@ export function isAuthFailure(status: number, hadCredentials: boolean): boolean 
   return hadCredentials && (status === 401 || status === 407);
 }
 
+/** Thresholds and memory bounds of an AuthFailureTracker. */
 export interface AuthFailureOptions {
+  /** Failures from one source within windowMs that reach the threshold. */
   readonly maxFailures: number;
   readonly windowMs: number;
+  /** Distinct usernames failing from one source within windowMs that count as enumeration. */
   readonly enumeration: { readonly maxUsernames: number; readonly windowMs: number };
+  /** Distinct sources failing for one username within windowMs that count as a distributed attack. */
   readonly distributed: { readonly maxSources: number; readonly windowMs: number };
+  /** Sources (and usernames) remembered at most, each map an LRU cache. */
   readonly maxTracked: number;
 }
 
+/** What one failure means for its source and its username. */
 export interface AuthFailureResult {
   /** Failures from this source within the window, this one included. */
   readonly failures: number;
+  /** failures >= maxFailures. */
   readonly thresholdReached: boolean;
   /** Distinct usernames this source failed for within the enumeration window. */
   readonly distinctUsernames: number;
+  /** distinctUsernames >= enumeration.maxUsernames. */
   readonly enumeration: boolean;
   /** Set once, when the number of sources failing for this username first reaches the limit. */
   readonly distributed: { readonly username: string; readonly sources: number } | null;
@@ -37,6 +45,7 @@ interface UsernameState {
   reported: boolean;
 }
 
+/** Sliding-window counts of authentication failures per source and per username, in bounded memory. */
 export class AuthFailureTracker {
   private readonly failures: LRUCache<string, number[]>;
   /** source ip -> username -> last failure time */
@@ -54,6 +63,7 @@ export class AuthFailureTracker {
     this.options = { ...options, maxTracked: this.options.maxTracked };
   }
 
+  /** Count one failure of `ip` (for `username`, when known) at `now`. */
   recordFailure(ip: string, username: string | null, now: number): AuthFailureResult {
     const { maxFailures, windowMs, enumeration } = this.options;
 
@@ -62,21 +72,7 @@ export class AuthFailureTracker {
     if (times.length > maxFailures) times.splice(0, times.length - maxFailures);
     this.failures.set(ip, times);
 
-    let distinctUsernames = 0;
-    if (username !== null) {
-      const names = this.usernames.get(ip) ?? new Map<string, number>();
-      for (const [name, at] of names) if (at <= now - enumeration.windowMs) names.delete(name);
-      names.delete(username);
-      names.set(username, now);
-      // Keep the most recent few more than needed to decide.
-      while (names.size > enumeration.maxUsernames + 1) {
-        const oldest = names.keys().next().value;
-        if (oldest === undefined) break;
-        names.delete(oldest);
-      }
-      this.usernames.set(ip, names);
-      distinctUsernames = names.size;
-    }
+    const distinctUsernames = this.noteUsername(ip, username, now);
 
     return {
       failures: times.length,
@@ -93,10 +89,33 @@ export class AuthFailureTracker {
     this.usernames.delete(ip);
   }
 
+  /** Sources whose failures are remembered. */
   get trackedSources(): number {
     return this.failures.size;
   }
 
+  /** Remember that `ip` failed for `username` (when known); how many distinct usernames it failed for in the window. */
+  private noteUsername(ip: string, username: string | null, now: number): number {
+    const { maxUsernames, windowMs } = this.options.enumeration;
+    const names = this.usernames.get(ip);
+    if (username === null && names === undefined) return 0;
+    const live = names ?? new Map<string, number>();
+    for (const [name, at] of live) if (at <= now - windowMs) live.delete(name);
+    if (username !== null) {
+      live.delete(username);
+      live.set(username, now);
+      // Keep one more than needed to decide, dropping the oldest.
+      while (live.size > maxUsernames + 1) {
+        const oldest = live.keys().next().value;
+        if (oldest === undefined) break;
+        live.delete(oldest);
+      }
+      this.usernames.set(ip, live);
+    }
+    return live.size;
+  }
+
+  /** Remember that `ip` failed for `username`; the distributed report when this failure first reaches maxSources. */
   private noteTarget(username: string, ip: string, now: number): { username: string; sources: number } | null {
     const { maxSources, windowMs } = this.options.distributed;
     const state = this.targets.get(username) ?? { sources: new Map<string, number>(), reported: false };

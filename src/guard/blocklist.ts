@@ -9,12 +9,17 @@ import { LRUCache } from 'lru-cache';
 import { NetworkSet, normalizeIp, normalizeTarget } from '../net/ip.js';
 import type { Block, BlockRepository, BlockSource } from './block.js';
 
+/** Longer blocks for repeat offenders (automatic blocks only). */
 export interface Escalation {
+  /** Each earlier block within the lookback multiplies the duration by this. */
   readonly factor: number;
+  /** Escalated durations never exceed this. */
   readonly maxDurationMs: number;
+  /** How far back earlier blocks count as offences. */
   readonly lookbackMs: number;
 }
 
+/** What to block, why, and for how long (before escalation). */
 export interface BlockRequest {
   readonly target: string;
   readonly source: BlockSource;
@@ -23,6 +28,7 @@ export interface BlockRequest {
   readonly durationMs: number | null;
 }
 
+/** What a Blocklist is built from. */
 export interface BlocklistOptions {
   readonly repository: BlockRepository;
   readonly escalation: Escalation;
@@ -33,12 +39,15 @@ export interface BlocklistOptions {
 /** At most this many earlier block times are kept per target (enough for any sane factor and cap). */
 const MAX_REMEMBERED_OFFENCES = 64;
 
+/** The active blocks, kept in memory and written through to a BlockRepository. */
 export class Blocklist {
+  /** canonical target -> its block (possibly expired until the next sweep). */
   private readonly blocks = new Map<string, Block>();
   private readonly ranges = new NetworkSet();
   private readonly offences: LRUCache<string, number[]>;
   private escalation: Escalation;
 
+  /** Empty until restore() loads the repository's active blocks and recent offences. */
   constructor(private readonly options: BlocklistOptions) {
     this.escalation = options.escalation;
     this.offences = new LRUCache({ max: options.maxRememberedOffenders ?? 100_000 });
@@ -62,15 +71,18 @@ export class Blocklist {
     return this.blocks.size;
   }
 
-  /** The active block covering this address (the address itself or a range), or null. */
+  /** The active block covering this address (canonical or raw; the address itself or a range), or null. */
   find(ip: string, now: number): Block | null {
     const direct = this.live(this.blocks.get(ip) ?? null, now);
     if (direct) return direct;
-    if (this.ranges.size === 0) return null;
+    if (this.blocks.size === 0) return null;
     const address = normalizeIp(ip);
     if (address === null) return null;
-    const exact = this.live(this.blocks.get(address) ?? null, now);
-    if (exact) return exact;
+    if (address !== ip) {
+      const exact = this.live(this.blocks.get(address) ?? null, now);
+      if (exact) return exact;
+    }
+    if (this.ranges.size === 0) return null;
     const range = this.ranges.match(address);
     return range === null ? null : this.live(this.blocks.get(range) ?? null, now);
   }
@@ -127,10 +139,12 @@ export class Blocklist {
     return expired;
   }
 
+  /** Every block active at `now`. */
   active(now: number): Block[] {
     return [...this.blocks.values()].filter((b) => b.expiresAt === null || now < b.expiresAt);
   }
 
+  /** Blocks held in memory (expired ones count until the next sweep). */
   get size(): number {
     return this.blocks.size;
   }

@@ -5,24 +5,30 @@
  */
 import { LRUCache } from 'lru-cache';
 
+/** At most maxRequests requests per sliding windowMs. */
 export interface RateLimit {
   readonly maxRequests: number;
   readonly windowMs: number;
 }
 
+/** The outcome of one request for its source. */
 export interface FloodResult {
+  /** More than limit.maxRequests requests within limit.windowMs. */
   readonly exceeded: boolean;
   /** Requests from the source in the window, this one included (capped at maxRequests + 1). */
   readonly count: number;
+  /** The limit that tripped, or the overall one. */
   readonly limit: RateLimit;
   /** 'all', or the method whose own limit was exceeded. */
   readonly scope: string;
 }
 
+/** What a FloodDetector is built from. */
 export interface FloodOptions {
   readonly limit: RateLimit;
   /** Stricter limits per method (upper-case names), checked in addition to the overall one. */
   readonly perMethod?: Readonly<Record<string, RateLimit>>;
+  /** Sources remembered at most (per limit); the least recently seen are forgotten first. */
   readonly maxTrackedSources: number;
 }
 
@@ -66,6 +72,7 @@ class Ring {
   }
 }
 
+/** One limit over many sources, each with its own ring, in an LRU cache. */
 class SourceRates {
   private readonly sources: LRUCache<string, Ring>;
 
@@ -92,6 +99,7 @@ class SourceRates {
   }
 }
 
+/** Per-source request rates: an overall limit and optional stricter per-method ones. */
 export class FloodDetector {
   private readonly all: SourceRates;
   private readonly methods = new Map<string, SourceRates>();
@@ -116,6 +124,7 @@ export class FloodDetector {
     }
   }
 
+  /** Count one request from `ip`; exceeded when it is the (maxRequests+1)-th within the window, per-method limits first. */
   hit(ip: string, method: string, now: number): FloodResult {
     const count = this.all.hit(ip, now);
     const perMethod = this.methods.get(method);

@@ -6,9 +6,12 @@
 import { LRUCache } from 'lru-cache';
 import type { SipRequestView } from '../request.js';
 
+/** Which part of the request a rule looks at; `header:<name>` is any other header (name case-insensitive). */
 export type SignatureField = 'user-agent' | 'from-user' | 'from-host' | 'to-user' | 'to-host' | 'request-uri-user' | 'contact' | `header:${string}`;
+/** contains/equals: plain text; word: bounded by non-alphanumerics; regex: a JavaScript regular expression. */
 export type SignatureMatch = 'contains' | 'equals' | 'word' | 'regex';
 
+/** One scanner signature. Case-insensitive unless caseSensitive is true. */
 export interface SignatureRule {
   readonly name: string;
   readonly header: SignatureField;
@@ -19,6 +22,7 @@ export interface SignatureRule {
   readonly description?: string;
 }
 
+/** A rule that matched, and the value it matched. */
 export interface SignatureHit {
   readonly rule: SignatureRule;
   /** The value that matched. */
@@ -27,85 +31,100 @@ export interface SignatureHit {
 
 interface CompiledRule {
   readonly rule: SignatureRule;
+  readonly value: (view: SipRequestView) => string | null;
   readonly test: (value: string) => boolean;
 }
+
+type Tester = (value: string) => boolean;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function compile(rule: SignatureRule): CompiledRule {
-  const flags = rule.caseSensitive === true ? '' : 'i';
+  return { rule, value: fieldReader(rule.header), test: tester(rule) };
+}
+
+function tester(rule: SignatureRule): Tester {
+  const sensitive = rule.caseSensitive === true;
+  const fold = (v: string): string => (sensitive ? v : v.toLowerCase());
   switch (rule.match) {
     case 'contains': {
-      const needle = rule.caseSensitive === true ? rule.pattern : rule.pattern.toLowerCase();
-      return { rule, test: (v) => (rule.caseSensitive === true ? v : v.toLowerCase()).includes(needle) };
+      const needle = fold(rule.pattern);
+      return (v) => fold(v).includes(needle);
     }
     case 'equals': {
-      const needle = rule.caseSensitive === true ? rule.pattern : rule.pattern.toLowerCase();
-      return { rule, test: (v) => (rule.caseSensitive === true ? v : v.toLowerCase()).trim() === needle };
+      const needle = fold(rule.pattern.trim());
+      return (v) => fold(v.trim()) === needle;
     }
     case 'word': {
-      const re = new RegExp(`(?:^|[^A-Za-z0-9])${escapeRegExp(rule.pattern)}(?:$|[^A-Za-z0-9])`, flags);
-      return { rule, test: (v) => re.test(v) };
+      const re = new RegExp(`(?:^|[^A-Za-z0-9])${escapeRegExp(rule.pattern)}(?:$|[^A-Za-z0-9])`, sensitive ? '' : 'i');
+      return (v) => re.test(v);
     }
     case 'regex': {
       let re: RegExp;
       try {
-        re = new RegExp(rule.pattern, flags);
+        re = new RegExp(rule.pattern, sensitive ? '' : 'i');
       } catch (err) {
         throw new Error(`scanner rule "${rule.name}": invalid regular expression: ${(err as Error).message}`);
       }
-      return { rule, test: (v) => re.test(v) };
+      return (v) => re.test(v);
     }
   }
 }
 
-function fieldValue(view: SipRequestView, field: SignatureField): string | null {
+function fieldReader(field: SignatureField): (view: SipRequestView) => string | null {
   switch (field) {
     case 'user-agent':
-      return view.userAgent;
+      return (view) => view.userAgent;
     case 'from-user':
-      return view.from.uri?.user ?? null;
+      return (view) => view.from.uri?.user ?? null;
     case 'from-host':
-      return view.from.uri?.host ?? null;
+      return (view) => view.from.uri?.host ?? null;
     case 'to-user':
-      return view.to.uri?.user ?? null;
+      return (view) => view.to.uri?.user ?? null;
     case 'to-host':
-      return view.to.uri?.host ?? null;
+      return (view) => view.to.uri?.host ?? null;
     case 'request-uri-user':
-      return view.requestUri.user;
+      return (view) => view.requestUri.user;
     case 'contact':
-      return view.contact;
-    default:
-      return view.headers.get(field.slice('header:'.length).toLowerCase()) ?? null;
+      return (view) => view.contact;
+    default: {
+      const name = field.slice('header:'.length).toLowerCase();
+      return (view) => view.headers.get(name) ?? null;
+    }
   }
 }
 
+/** A fixed set of rules, compiled once; the first enabled rule that matches wins. */
 export class SignatureMatcher {
   private readonly compiled: readonly CompiledRule[];
 
-  /** Throws, naming the rule, when a regular expression does not compile. */
+  /** Throws, naming the rule, when a regular expression does not compile (disabled rules are checked too). */
   constructor(readonly rules: readonly SignatureRule[]) {
-    this.compiled = rules.filter((r) => r.enabled).map(compile);
+    this.compiled = rules.map(compile).filter((c) => c.rule.enabled);
   }
 
+  /** The first enabled rule matching the request, with the value it matched; null when none does. */
   match(view: SipRequestView): SignatureHit | null {
-    for (const { rule, test } of this.compiled) {
-      const value = fieldValue(view, rule.header);
+    for (const { rule, value: read, test } of this.compiled) {
+      const value = read(view);
       if (value !== null && test(value)) return { rule, matches: value };
     }
     return null;
   }
 }
 
+/** When a source that matches signatures gets blocked. */
 export interface ScannerGuardOptions {
   /** Matches from one source (within windowMs) before it is blocked; 1 = at once. */
   readonly blockAfter: number;
   readonly windowMs: number;
+  /** Sources whose matches are counted at most (LRU). */
   readonly maxTrackedSources: number;
 }
 
+/** Signature matching plus per-source match counting: reject every match, block after blockAfter matches. */
 export class ScannerGuard {
   private readonly matchTimes: LRUCache<string, number[]>;
 
@@ -122,6 +141,7 @@ export class ScannerGuard {
     this.options = { ...this.options, ...options };
   }
 
+  /** The matching rule and whether the source should now be blocked; null when no rule matches. */
   check(view: SipRequestView, now: number): (SignatureHit & { readonly shouldBlock: boolean }) | null {
     const hit = this.matcher.match(view);
     if (!hit) return null;

@@ -8,8 +8,10 @@
  */
 import { LRUCache } from 'lru-cache';
 
+/** Something a source did that makes it more suspicious. */
 export type ThreatSignal = 'flood' | 'scanner' | 'auth-failure' | 'enumeration' | 'block' | 'admin-auth-failure';
 
+/** Points per occurrence of each signal, before decay. */
 export const THREAT_WEIGHTS: Readonly<Record<ThreatSignal, number>> = {
   scanner: 60,
   enumeration: 50,
@@ -19,12 +21,14 @@ export const THREAT_WEIGHTS: Readonly<Record<ThreatSignal, number>> = {
   'auth-failure': 8,
 };
 
+/** How often a source gave a signal, and when last. */
 export interface SignalSummary {
   readonly signal: ThreatSignal;
   readonly count: number;
   readonly lastAt: number;
 }
 
+/** A source's score (integer 0-100) and the signals behind it. */
 export interface ThreatScore {
   readonly score: number;
   readonly signals: readonly SignalSummary[];
@@ -37,15 +41,18 @@ interface SignalState {
   weight: number;
 }
 
+/** Per-source threat scores with exponential decay, in an LRU cache. */
 export class ThreatBoard {
   private readonly sources: LRUCache<string, Map<ThreatSignal, SignalState>>;
   private readonly halfLifeMs: number;
 
+  /** halfLifeMs defaults to one hour, maxTracked (sources remembered) to 100,000. */
   constructor(options: { halfLifeMs?: number; maxTracked?: number } = {}) {
     this.halfLifeMs = options.halfLifeMs ?? 3_600_000;
     this.sources = new LRUCache({ max: options.maxTracked ?? 100_000 });
   }
 
+  /** Record one occurrence of `signal` from `ip` at `now`. */
   note(ip: string, signal: ThreatSignal, now: number): void {
     const signals = this.sources.get(ip) ?? new Map<ThreatSignal, SignalState>();
     const state = signals.get(signal);
@@ -59,6 +66,7 @@ export class ThreatBoard {
     this.sources.set(ip, signals);
   }
 
+  /** The decayed score of `ip` at `now`, capped at 100; 0 with no signals for an unknown source. */
   score(ip: string, now: number): ThreatScore {
     const signals = this.sources.get(ip);
     if (!signals) return { score: 0, signals: [] };

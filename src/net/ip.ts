@@ -9,9 +9,12 @@
 import ipaddr from 'ipaddr.js';
 
 const ZONE = /%/;
+/** A dotted quad already in canonical form (no spaces, no leading zeros): the common case, checked first. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** Canonical form of a single IP address, or null when `input` is not one. */
 export function normalizeIp(input: string): string | null {
+  if (CANONICAL_IPV4.test(input)) return input;
   const text = input.trim();
   if (text.length === 0 || text.length > 45 || ZONE.test(text)) return null;
   if (text.includes(':')) {
@@ -65,15 +68,17 @@ export function peerAddress(remoteAddress: string | undefined): string | null {
  * IPv4 and IPv6 never match each other.
  */
 export class NetworkSet {
+  /** Canonical single addresses, both families. */
   private readonly addresses = new Set<string>();
-  /** prefix length -> canonical network strings of that length, per family. */
+  /** prefix length (longest first) -> canonical network strings of that length, per family. */
   private readonly ranges = { ipv4: new Map<number, Set<string>>(), ipv6: new Map<number, Set<string>>() };
 
+  /** Throws, naming the entry, when one is neither an IP address nor a CIDR range. */
   constructor(entries: Iterable<string> = []) {
     for (const entry of entries) this.add(entry);
   }
 
-  /** Add an address or range; returns its canonical form. Throws on anything else. */
+  /** Add an address or range; returns its canonical form. Throws, naming the entry, on anything else. */
   add(entry: string): string {
     const canonical = normalizeTarget(entry);
     if (canonical === null) throw new Error(`"${entry}" is not an IP address or CIDR range`);
@@ -81,67 +86,104 @@ export class NetworkSet {
     if (slash < 0) {
       this.addresses.add(canonical);
     } else {
+      const family = this.familyOf(canonical);
       const bits = Number(canonical.slice(slash + 1));
-      const family = canonical.includes(':') ? this.ranges.ipv6 : this.ranges.ipv4;
       let set = family.get(bits);
-      if (!set) family.set(bits, (set = new Set()));
+      if (!set) {
+        family.set(bits, (set = new Set()));
+        // Longest prefix first, so that match() returns the most specific range.
+        const sorted = [...family].sort(([a], [b]) => b - a);
+        family.clear();
+        for (const [length, networks] of sorted) family.set(length, networks);
+      }
       set.add(canonical);
     }
     return canonical;
   }
 
+  /** Remove an address or range (any spelling of it); false when it was not in the set. */
   remove(entry: string): boolean {
     const canonical = normalizeTarget(entry);
     if (canonical === null) return false;
     const slash = canonical.indexOf('/');
     if (slash < 0) return this.addresses.delete(canonical);
+    const family = this.familyOf(canonical);
     const bits = Number(canonical.slice(slash + 1));
-    const family = canonical.includes(':') ? this.ranges.ipv6 : this.ranges.ipv4;
     const set = family.get(bits);
     const removed = set?.delete(canonical) ?? false;
     if (set && set.size === 0) family.delete(bits);
     return removed;
   }
 
+  /** Whether this exact entry (any spelling of it) is in the set; not whether it is covered by one. */
   has(entry: string): boolean {
     const canonical = normalizeTarget(entry);
-    return canonical !== null && this.entries().includes(canonical);
+    if (canonical === null) return false;
+    const slash = canonical.indexOf('/');
+    if (slash < 0) return this.addresses.has(canonical);
+    return this.familyOf(canonical).get(Number(canonical.slice(slash + 1)))?.has(canonical) ?? false;
   }
 
-  /** The entry covering `ip` (the address itself or a range), or null. */
+  /** The most specific entry covering `ip` (canonical or raw): the address itself, else the longest-prefix range; null when none. */
   match(ip: string): string | null {
     const address = this.addresses.has(ip) ? ip : normalizeIp(ip);
     if (address === null) return null;
     if (this.addresses.has(address)) return address;
-    const v6 = address.includes(':');
-    const family = v6 ? this.ranges.ipv6 : this.ranges.ipv4;
-    if (family.size === 0) return null;
-    const parsed = v6 ? ipaddr.IPv6.parse(address) : ipaddr.IPv4.parse(address);
-    const bytes = parsed.toByteArray();
-    for (const [bits, set] of family) {
-      const network = `${maskedAddress(bytes, bits, v6)}/${bits}`;
+    if (address.includes(':')) {
+      if (this.ranges.ipv6.size === 0) return null;
+      const bytes = ipaddr.IPv6.parse(address).toByteArray();
+      for (const [bits, set] of this.ranges.ipv6) {
+        const network = `${ipv6Network(bytes, bits)}/${bits}`;
+        if (set.has(network)) return network;
+      }
+      return null;
+    }
+    if (this.ranges.ipv4.size === 0) return null;
+    const value = ipv4Value(address);
+    for (const [bits, set] of this.ranges.ipv4) {
+      const network = `${ipv4Network(value, bits)}/${bits}`;
       if (set.has(network)) return network;
     }
     return null;
   }
 
+  /** Every entry, canonical: addresses first, then ranges. */
   entries(): string[] {
     const out = [...this.addresses];
     for (const family of [this.ranges.ipv4, this.ranges.ipv6]) for (const set of family.values()) out.push(...set);
     return out;
   }
 
+  /** How many entries the set holds. */
   get size(): number {
     let n = this.addresses.size;
     for (const family of [this.ranges.ipv4, this.ranges.ipv6]) for (const set of family.values()) n += set.size;
     return n;
   }
+
+  private familyOf(canonical: string): Map<number, Set<string>> {
+    return canonical.includes(':') ? this.ranges.ipv6 : this.ranges.ipv4;
+  }
 }
 
-function maskedAddress(bytes: number[], bits: number, v6: boolean): string {
+/** A canonical dotted quad as an unsigned 32-bit integer. */
+function ipv4Value(address: string): number {
+  let value = 0;
+  for (const part of address.split('.')) value = value * 256 + Number(part);
+  return value;
+}
+
+/** The network of `value` at `bits`, as a dotted quad. */
+function ipv4Network(value: number, bits: number): string {
+  const n = bits === 0 ? 0 : (value & (0xffffffff << (32 - bits))) >>> 0;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The network of an IPv6 address (16 bytes) at `bits`, canonical. */
+function ipv6Network(bytes: number[], bits: number): string {
   const masked = bytes.map((byte, i) => {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
     return keep === 8 ? byte : keep === 0 ? 0 : byte & (0xff << (8 - keep)) & 0xff;
   });
-  return v6 ? ipaddr.fromByteArray(masked).toString() : masked.join('.');
+  return ipaddr.fromByteArray(masked).toString();
 }

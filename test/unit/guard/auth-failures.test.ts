@@ -44,6 +44,14 @@ describe('AuthFailureTracker', () => {
     for (let i = 0; i < 8; i++) expect(single.recordFailure('192.0.2.5', '100', i).enumeration).toBe(false);
   });
 
+  it('a failure without a username still reports the usernames seen in the window', () => {
+    const tracker = new AuthFailureTracker(options);
+    expect(tracker.recordFailure('192.0.2.6', null, 0).distinctUsernames).toBe(0);
+    for (const [i, user] of ['100', '101', '102'].entries()) tracker.recordFailure('192.0.2.6', user, i);
+    expect(tracker.recordFailure('192.0.2.6', null, 10)).toMatchObject({ distinctUsernames: 3, distributed: null });
+    expect(tracker.recordFailure('192.0.2.6', null, 600_010).distinctUsernames).toBe(0);
+  });
+
   it('reports one username failing from many sources once, and again after it calms down', () => {
     const tracker = new AuthFailureTracker(options);
     expect(tracker.recordFailure('198.51.100.1', 'ceo', 0).distributed).toBeNull();

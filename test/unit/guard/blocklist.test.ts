@@ -51,6 +51,16 @@ describe('Blocklist', () => {
     expect(list.find('198.51.101.1', 0)).toBeNull();
   });
 
+  it('finds a block whatever the spelling of the address', () => {
+    const { list } = fresh();
+    list.block({ target: '::ffff:192.0.2.20', source: 'manual', reason: 'r', durationMs: null }, 0);
+    list.block({ target: '2001:DB8::20', source: 'manual', reason: 'r', durationMs: null }, 0);
+    expect(list.find('192.0.2.20', 0)?.target).toBe('192.0.2.20');
+    expect(list.find('::ffff:192.0.2.20', 0)?.target).toBe('192.0.2.20');
+    expect(list.find('2001:db8:0::20', 0)?.target).toBe('2001:db8::20');
+    expect(list.find('not an address', 0)).toBeNull();
+  });
+
   it('escalates repeat offenders 1, 2, 4, 8... up to the cap; manual blocks keep their duration', () => {
     const { list } = fresh();
     let now = 0;
