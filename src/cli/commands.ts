@@ -1,151 +1,261 @@
 /**
  * `sipwarden status|block|unblock|check|events|summary`: talk to a running daemon's admin API.
- * Human tables by default, the API's JSON with --json; non-zero exit with a message on failure.
+ *
+ * Human tables by default, the API's JSON as it came with --json. Failures: a message on stderr
+ * ("sipwarden: ...") and an exit code: 1 refused by the API, 2 bad usage, 3 daemon unreachable,
+ * 4 token refused.
  */
 import type { Command } from 'commander';
-import { ConfigError, parseDuration } from '../config/index.js';
-import { AdminClient, CliError, EXIT } from './client.js';
-import { humanDuration, keyValues, table, until } from './format.js';
-import { resolveToken, resolveUrl, type TargetOptions } from './target.js';
+import { parseDuration } from '../config/duration.js';
+import { AdminClient, CliError, EXIT, type Answer } from './client.js';
+import { detailsLine, humanDuration, isoTime, jsonText, keyValues, styleFor, table, until, type Style } from './format.js';
+import { DEFAULT_CONFIG, DEFAULT_TOKEN_FILE, resolveToken, resolveUrl, type TargetOptions } from './target.js';
 
-interface CommonOptions extends TargetOptions {
+interface CommonFlags {
+  readonly config: string;
+  readonly url?: string;
+  readonly tokenFile?: string;
   readonly json?: boolean;
 }
 
-function withCommon(command: Command): Command {
+/** The largest values the API takes. */
+const MAX_LIMIT = 500;
+const MAX_HOURS = 24 * 90;
+
+function addCommon(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'config file to find the admin listener in', '/etc/sipwarden/config.yml')
-    .option('--url <url>', 'admin API base URL (overrides the config file; env SIPWARDEN_URL)')
-    .option('--token-file <file>', 'file holding the admin API bearer token (default /etc/sipwarden/admin.token; env SIPWARDEN_TOKEN)')
-    .option('--json', 'print the API answer as JSON');
+    .option('-c, --config <file>', 'config file with the admin listener (admin.host, admin.port)', DEFAULT_CONFIG)
+    .option('--url <url>', 'admin API base URL, e.g. http://127.0.0.1:8080 (env SIPWARDEN_URL)')
+    .option('--token-file <file>', `file holding the admin API bearer token (env SIPWARDEN_TOKEN; default ${DEFAULT_TOKEN_FILE})`)
+    .option('--json', 'print the API answer as JSON, as it came')
+    .exitOverride((err) => {
+      // Commander's own usage errors (unknown option, missing argument): exit 2; help: 0.
+      process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
+    })
+    .configureOutput({ outputError: (text, write) => write(`sipwarden: ${text.replace(/^error: /, '')}`) });
 }
 
-function client(options: CommonOptions): AdminClient {
-  return new AdminClient({ baseUrl: resolveUrl(options), token: resolveToken(options) });
+/** The common flags of `command`; a --config given before the subcommand counts too. */
+function targetOf(command: Command): TargetOptions & { json: boolean } {
+  const flags = command.opts<CommonFlags>();
+  const parent = command.parent;
+  const parentConfig = parent?.getOptionValueSource('config') === 'cli' ? parent.opts<{ config?: string }>().config : undefined;
+  const ownExplicit = command.getOptionValueSource('config') === 'cli';
+  const config = ownExplicit ? flags.config : (parentConfig ?? flags.config);
+  return {
+    config,
+    configExplicit: ownExplicit || parentConfig !== undefined,
+    ...(flags.url === undefined ? {} : { url: flags.url }),
+    ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
+    json: flags.json === true,
+  };
 }
 
-function print(options: CommonOptions, data: unknown, human: () => string): void {
-  process.stdout.write(options.json === true ? `${JSON.stringify(data, null, 2)}\n` : human());
+function clientFor(target: TargetOptions): AdminClient {
+  // The token first: without one there is nothing to ask.
+  const token = resolveToken(target);
+  return new AdminClient({ baseUrl: resolveUrl(target), token });
 }
 
-/** Run a command body, turning failures into a message on stderr and an exit code. */
-function run<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+/** Print the raw JSON with --json, else the human text. */
+function print<T>(json: boolean, answer: Answer<T>, human: (data: T) => string): void {
+  process.stdout.write(json ? jsonText(answer.json) : human(answer.data));
+}
+
+/** A command body whose failures become a message on stderr and an exit code. */
+function action<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await body(...args);
     } catch (err) {
-      const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError ? EXIT.usage : EXIT.refused;
+      const code = err instanceof CliError ? err.exitCode : EXIT.refused;
       process.stderr.write(`sipwarden: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = code;
     }
   };
 }
 
+function usage(message: string): CliError {
+  return new CliError(message, EXIT.usage);
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw usage(`${flag} ${text}: a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function durationMs(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) throw usage(`${flag} ${text}: not a duration (write a number with a unit: 90s, 30m, 2h, 7d, 1w)`);
+  return ms;
+}
+
+/** --since: a duration back from now ("1h") or an ISO 8601 time. */
+function sinceIso(text: string, now: number): string {
+  const ms = parseDuration(text);
+  if (ms !== null && ms > 0) return new Date(now - ms).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}T/.test(text) && Number.isFinite(Date.parse(text))) return new Date(Date.parse(text)).toISOString();
+  throw usage(`--since ${text}: a duration back from now (30m, 1h, 7d) or an ISO 8601 time (2026-01-31T12:00:00Z)`);
+}
+
+function yesNo(style: Style, value: boolean, yes: string, no: string, bad: 'yes' | 'no'): string {
+  const text = value ? yes : no;
+  return (value ? bad === 'yes' : bad === 'no') ? style.red(text) : style.green(text);
+}
+
 export function registerClientCommands(program: Command): void {
-  withCommon(program.command('status').description('show whether the daemon is up, connected and healthy')).action(
-    run(async (options: CommonOptions) => {
-      const status = await client(options).status();
-      print(options, status, () =>
+  const style = styleFor(process.stdout);
+
+  const status = addCommon(program.command('status').description('is the daemon up, connected to drachtio, able to write its database'));
+  status.action(
+    action(async () => {
+      const target = targetOf(status);
+      const answer = await clientFor(target).status();
+      print(target.json, answer, (s) =>
         keyValues([
-          ['version', status.version],
-          ['up since', `${status.startedAt} (${humanDuration(status.uptimeSeconds * 1000)})`],
-          ['drachtio', status.drachtioConnected ? 'connected' : 'NOT connected'],
-          ['database', status.databaseWritable ? 'writable' : 'NOT writable'],
-          ['active blocks', String(status.activeBlocks)],
+          ['version', s.version],
+          ['started', `${isoTime(s.startedAt)} (up ${humanDuration(s.uptimeSeconds * 1000)})`],
+          ['drachtio', yesNo(style, s.drachtioConnected, 'connected', 'NOT connected', 'no')],
+          ['database', yesNo(style, s.databaseWritable, 'writable', 'NOT writable', 'no')],
+          ['active blocks', String(s.activeBlocks)],
         ]),
       );
     }),
   );
 
-  withCommon(program.command('block').description('block an IP address or CIDR range').argument('<target>', 'IP address or CIDR range'))
-    .option('--for <duration>', 'how long: 90s, 30m, 2h, 7d, 1w (default: the configured default)')
-    .option('--permanent', 'never expires')
-    .option('--reason <text>', 'why (shown in lists and events)')
-    .action(
-      run(async (target: string, options: CommonOptions & { for?: string; permanent?: boolean; reason?: string }) => {
-        if (options.for !== undefined && parseDuration(options.for) === null) throw new CliError(`--for ${options.for}: not a duration (90s, 30m, 2h, 7d, 1w)`, EXIT.usage);
-        const block = await client(options).block({
-          target,
-          ...(options.reason === undefined ? {} : { reason: options.reason }),
-          ...(options.for === undefined ? {} : { duration: options.for }),
-          ...(options.permanent === true ? { permanent: true } : {}),
-        });
-        print(options, block, () => `blocked ${block.target} until ${until(block.expiresAt, Date.now())}: ${block.reason}\n`);
-      }),
-    );
-
-  withCommon(program.command('unblock').description('lift the block of an IP address or CIDR range').argument('<target>', 'IP address or CIDR range')).action(
-    run(async (target: string, options: CommonOptions) => {
-      const result = await client(options).unblock(target);
-      print(options, result, () => `unblocked ${target}\n`);
+  const block = addCommon(
+    program
+      .command('block')
+      .description('block an IP address or CIDR range (on disk before the answer)')
+      .argument('<target>', 'IP address or CIDR range, e.g. 192.0.2.7 or 198.51.100.0/24')
+      .option('--for <duration>', 'how long: 90s, 30m, 2h, 7d, 1w (default: admin_api.default_block_duration)')
+      .option('--permanent', 'never expires')
+      .option('--reason <text>', 'why: shown in the block list, events and logs'),
+  );
+  block.action(
+    action(async (targetArg: string) => {
+      const target = targetOf(block);
+      const flags = block.opts<{ for?: string; permanent?: boolean; reason?: string }>();
+      if (flags.for !== undefined && flags.permanent === true) throw usage('give either --for or --permanent, not both');
+      let seconds: number | undefined;
+      if (flags.for !== undefined) {
+        const ms = durationMs('--for', flags.for);
+        if (ms < 1000) throw usage(`--for ${flags.for}: at least 1s`);
+        seconds = Math.round(ms / 1000);
+      }
+      if (flags.reason !== undefined && flags.reason.trim() === '') throw usage('--reason: give some text, or leave it out');
+      const answer = await clientFor(target).block({
+        target: targetArg,
+        ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+        ...(seconds === undefined ? {} : { duration: seconds }),
+        ...(flags.permanent === true ? { permanent: true } : {}),
+      });
+      print(target.json, answer, (b) => `blocked ${b.target} ${b.permanent ? 'permanently' : `until ${until(b.expiresAt, Date.now())}`}: ${b.reason}\n`);
     }),
   );
 
-  withCommon(program.command('check').description('is this address blocked, why, until when; threat score and recent events').argument('<ip>', 'IP address')).action(
-    run(async (ip: string, options: CommonOptions) => {
-      const check = await client(options).check(ip);
-      print(options, check, () => {
+  const unblock = addCommon(
+    program.command('unblock').description('lift the active block of an IP address or CIDR range').argument('<target>', 'the blocked address or range, as listed'),
+  );
+  unblock.action(
+    action(async (targetArg: string) => {
+      const target = targetOf(unblock);
+      const answer = await clientFor(target).unblock(targetArg);
+      print(target.json, answer, (u) => `unblocked ${u.target}\n`);
+    }),
+  );
+
+  const check = addCommon(
+    program.command('check').description('is this address blocked (why, until when) or trusted; threat score; recent events').argument('<ip>', 'IP address'),
+  );
+  check.action(
+    action(async (ip: string) => {
+      const target = targetOf(check);
+      const answer = await clientFor(target).check(ip);
+      print(target.json, answer, (c) => {
+        const now = Date.now();
+        const b = c.block;
         const head = keyValues([
-          ['address', check.ip],
-          ['blocked', check.block ? `yes, ${check.block.source}: ${check.block.reason}` : 'no'],
-          ...(check.block ? ([['until', until(check.block.expiresAt, Date.now())]] as const) : []),
-          ['trusted', check.trusted ? 'yes' : 'no'],
-          ['threat score', String(check.threatScore)],
+          ['address', c.ip],
+          ['blocked', b === undefined ? style.green('no') : style.red(`yes${b.target === c.ip ? '' : ` (${b.target})`}, ${b.source}: ${b.reason}`)],
+          ...(b === undefined ? [] : ([['since', isoTime(b.createdAt)], ['until', until(b.expiresAt, now)]] as const)),
+          ['trusted', c.trusted ? 'yes' : 'no'],
+          ['threat score', String(c.threatScore)],
         ]);
         const events = table(
-          ['time', 'type', 'severity', 'username', 'method'],
-          check.recentEvents.map((e) => [e.at, e.type, e.severity, e.username ?? '', e.method ?? '']),
+          ['time', 'type', 'severity', 'username', 'method', 'details'],
+          c.recentEvents.map((e) => [isoTime(e.at), e.type, e.severity, e.username ?? '', e.method ?? '', detailsLine(e.details)]),
+          style,
         );
         return `${head}\nrecent events:\n${events}`;
       });
     }),
   );
 
-  withCommon(program.command('events').description('security events, newest first'))
-    .option('--since <duration>', 'how far back: 30m, 1h, 7d', '1h')
-    .option('--type <type>', 'only this type (block, scanner, flood, auth-failure, ...)')
-    .option('--ip <ip>', 'only this source address')
-    .option('--username <name>', 'only this username')
-    .option('--limit <n>', 'at most this many', '50')
-    .action(
-      run(async (options: CommonOptions & { since: string; type?: string; ip?: string; username?: string; limit: string }) => {
-        const back = parseDuration(options.since);
-        if (back === null) throw new CliError(`--since ${options.since}: not a duration (30m, 1h, 7d)`, EXIT.usage);
-        const page = await client(options).events({
-          since: new Date(Date.now() - back).toISOString(),
-          type: options.type,
-          ip: options.ip,
-          username: options.username,
-          limit: options.limit,
-        });
-        print(options, page, () =>
-          table(
-            ['time', 'type', 'severity', 'ip', 'username', 'method'],
-            page.items.map((e) => [e.at, e.type, e.severity, e.ip ?? '', e.username ?? '', e.method ?? '']),
-          ) + (page.total > page.items.length ? `(${page.items.length} of ${page.total}; use --limit)\n` : ''),
-        );
-      }),
-    );
+  const events = addCommon(
+    program
+      .command('events')
+      .description('security events, newest first')
+      .option('--since <when>', 'how far back (30m, 1h, 7d) or an ISO 8601 time', '1h')
+      .option('--type <type>', 'only this type, or several comma-separated (block, scanner, flood, auth-failure, ...)')
+      .option('--ip <ip>', 'only events of this source address')
+      .option('--username <name>', 'only events for this username')
+      .option('--limit <n>', `at most this many (1-${MAX_LIMIT})`, '50'),
+  );
+  events.action(
+    action(async () => {
+      const target = targetOf(events);
+      const flags = events.opts<{ since: string; type?: string; ip?: string; username?: string; limit: string }>();
+      const limit = wholeNumber('--limit', flags.limit, 1, MAX_LIMIT);
+      const answer = await clientFor(target).events({
+        since: sinceIso(flags.since, Date.now()),
+        limit,
+        ...(flags.type === undefined ? {} : { type: flags.type }),
+        ...(flags.ip === undefined ? {} : { ip: flags.ip }),
+        ...(flags.username === undefined ? {} : { username: flags.username }),
+      });
+      print(target.json, answer, (page) => {
+        const rows = page.items.map((e) => [isoTime(e.at), e.type, e.severity, e.ip ?? '', e.username ?? '', e.method ?? '', detailsLine(e.details)]);
+        const more = page.total > page.items.length ? `(${page.items.length} of ${page.total}; raise --limit or narrow the filters)\n` : '';
+        return table(['time', 'type', 'severity', 'ip', 'username', 'method', 'details'], rows, style) + more;
+      });
+    }),
+  );
 
-  withCommon(program.command('summary').description('threat summary over the last hours'))
-    .option('--hours <n>', 'period in hours', '24')
-    .action(
-      run(async (options: CommonOptions & { hours: string }) => {
-        const hours = Number(options.hours);
-        if (!Number.isInteger(hours) || hours < 1) throw new CliError(`--hours ${options.hours}: a whole number of hours, 1 or more`, EXIT.usage);
-        const s = await client(options).summary(hours);
-        print(options, s, () => {
-          const head = keyValues([
-            ['period', `${s.since} .. ${s.until}`],
-            ['active blocks', `${s.blockedIps.active} (${Object.entries(s.blockedIps.activeBySource).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
-            ['new blocks', String(s.blockedIps.newInPeriod)],
-            ['failed auths', String(s.failedAuths)],
-            ['scanner hits', String(s.scannerHits)],
-            ['floods', String(s.floods)],
-            ['admin login failures', String(s.adminAuthFailures)],
-          ]);
-          return `${head}\ntop addresses:\n${table(['ip', 'events'], s.topIps.map((t) => [t.ip, String(t.count)]))}\ntop usernames:\n${table(['username', 'failures'], s.topUsernames.map((t) => [t.username, String(t.count)]))}`;
-        });
-      }),
-    );
+  const summary = addCommon(
+    program
+      .command('summary')
+      .description('counts and top offenders over the last hours')
+      .option('--hours <n>', `period in hours back from now (1-${MAX_HOURS})`, '24'),
+  );
+  summary.action(
+    action(async () => {
+      const target = targetOf(summary);
+      const hours = wholeNumber('--hours', summary.opts<{ hours: string }>().hours, 1, MAX_HOURS);
+      const answer = await clientFor(target).summary({ hours });
+      print(target.json, answer, (s) => {
+        const bySource = Object.entries(s.blockedIps.activeBySource)
+          .map(([source, n]) => `${source} ${n}`)
+          .join(', ');
+        const head = keyValues([
+          ['period', `${isoTime(s.since)} .. ${isoTime(s.until)} (${s.hours}h)`],
+          ['active blocks', `${s.blockedIps.active}${bySource === '' ? '' : ` (${bySource})`}`],
+          ['new blocks', String(s.blockedIps.newInPeriod)],
+          ['failed SIP auths', String(s.failedAuths)],
+          ['scanner hits', String(s.scannerHits)],
+          ['floods', String(s.floods)],
+          ['admin login failures', String(s.adminAuthFailures)],
+        ]);
+        const byType = table(
+          ['type', 'events'],
+          Object.entries(s.eventsByType).map(([type, n]) => [type, String(n)]),
+          style,
+        );
+        const ips = table(['ip', 'events'], s.topIps.map((t) => [t.ip, String(t.count)]), style);
+        const users = table(['username', 'failures'], s.topUsernames.map((t) => [t.username, String(t.count)]), style);
+        return `${head}\nevents by type:\n${byType}\ntop addresses:\n${ips}\ntop usernames:\n${users}`;
+      });
+    }),
+  );
 }
