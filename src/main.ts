@@ -4,7 +4,6 @@
  */
 import { Command } from 'commander';
 import { hashTokenOutput, readAll } from './admin/token-cli.js';
-import { App } from './app.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
 import { registerClientCommands } from './cli/commands.js';
 import { ConfigError, loadConfig } from './config/index.js';
@@ -13,6 +12,8 @@ const DEFAULT_CONFIG = '/etc/sipwarden/config.yml';
 
 async function run(configPath: string): Promise<void> {
   const config = loadConfig(configPath);
+  // Loaded only to run the daemon: client commands start in a fraction of the time.
+  const { App } = await import('./app.js');
   const app = new App(config);
   const { logger } = app;
 

@@ -219,7 +219,7 @@ export class AdminAuthGuard {
       ip,
       username: null,
       method: null,
-      details: { source: 'admin-auth', reason, target: blocked.target, expiresAt: blocked.expiresAt },
+      details: { source: 'admin-auth', reason, target: blocked.target, expiresAt: blocked.expiresAt === null ? null : new Date(blocked.expiresAt).toISOString() },
       at: now,
     });
     this.deps.logger?.warn({ ip, failures: recent.length, expiresAt: blocked.expiresAt }, 'admin API brute force: source blocked');

@@ -321,3 +321,15 @@ describe('GET /api/v1/security/blocks/history', () => {
     }
   });
 });
+
+describe('no self-lockout', () => {
+  it('refuses a manual block that covers the caller own address', async () => {
+    h = await startHarness();
+    const own = await h.req({ method: 'POST', path: '/api/v1/security/blocks', token: ADMIN_TOKEN, from: '127.0.0.5', body: { target: '127.0.0.0/8' } });
+    expect(own.status).toBe(409);
+    expect(own.json).toEqual({ error: 'conflict', message: '127.0.0.0/8 covers your own address 127.0.0.5: blocking it would lock you out of this API' });
+    expect(h.deps.blocklist.find('127.0.0.5', h.now())).toBeNull();
+    const other = await h.req({ method: 'POST', path: '/api/v1/security/blocks', token: ADMIN_TOKEN, from: '127.0.0.5', body: { target: '127.0.0.6' } });
+    expect(other.status).toBe(201);
+  });
+});

@@ -3,7 +3,8 @@
  */
 import { z } from 'zod';
 import type { Block } from '../../../guard/block.js';
-import { principalOf } from '../access.js';
+import { NetworkSet } from '../../../net/ip.js';
+import { principalOf, sourceIp } from '../access.js';
 import type { ApiDeps, HistoricalBlock } from '../deps.js';
 import { ApiError } from '../errors.js';
 import {
@@ -68,7 +69,7 @@ export function blockRoutes(api: ApiInstance, deps: ApiDeps): void {
           'The block is written to the database before the answer: an acknowledged block survives a crash. ' +
           'Without duration or permanent, the configured default duration applies.',
         body: createBody,
-        response: { 201: json('The block, in effect and on disk', blockSchema), ...commonErrors, 409: conflict('The address is trusted (allowlist) and would never be blocked') },
+        response: { 201: json('The block, in effect and on disk', blockSchema), ...commonErrors, 409: conflict('The address is trusted (allowlist) and would never be blocked, or it is the caller\'s own') },
       },
     },
     async (request, reply) => {
@@ -77,6 +78,11 @@ export function blockRoutes(api: ApiInstance, deps: ApiDeps): void {
       const actor = principalOf(request)?.name ?? 'unknown';
       if (!target.includes('/') && allowlist.isTrusted(target)) {
         throw new ApiError(409, 'conflict', `${target} is in a trusted network and would never be blocked; remove it from the allowlist first`);
+      }
+      // A manual block also closes the admin API to its addresses: never lock out the caller.
+      const caller = sourceIp(request);
+      if (caller !== null && new NetworkSet([target]).match(caller) !== null) {
+        throw new ApiError(409, 'conflict', `${target} covers your own address ${caller}: blocking it would lock you out of this API`);
       }
       const durationMs = permanent === true ? null : (duration ?? deps.defaultBlockDurationMs);
       const block = blocklist.block({ target, source: 'manual', reason: reason ?? `blocked by ${actor}`, durationMs }, now);
@@ -88,7 +94,7 @@ export function blockRoutes(api: ApiInstance, deps: ApiDeps): void {
         ip: block.target,
         username: null,
         method: null,
-        details: { source: 'manual', reason: block.reason, actor, expiresAt: block.expiresAt },
+        details: { source: 'manual', reason: block.reason, actor, expiresAt: block.expiresAt === null ? null : new Date(block.expiresAt).toISOString() },
         at: now,
       });
       logger.info({ actor, target: block.target, expiresAt: block.expiresAt, reason: block.reason }, 'admin API: block added');
