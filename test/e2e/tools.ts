@@ -1,7 +1,6 @@
 /** sipp and sipvicious as real SIP peers (Debian packages sip-tester and sipvicious), run to completion with a time bound. */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 
 export interface RunResult {
   readonly code: number | null;
@@ -23,21 +22,7 @@ export function run(command: string, args: readonly string[], timeoutMs: number)
   });
 }
 
-export async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
+export { freeTcpPort, freeUdpPort } from '../support/ports.js';
 
 /** Send one OPTIONS from `fromIp` and return the status of the answer, or null when nothing comes back in time. */
 export async function optionsFrom(fromIp: string, toPort: number, waitMs = 1500, userAgent = 'Yealink SIP-T46S'): Promise<number | null> {

@@ -9,11 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/admin/auth.js';
+import { freeTcpPort } from '../support/ports.js';
 import { DaemonProcess, MAIN } from '../support/daemon-process.js';
 
 const ADMIN = 'cli-admin-token-0123456789abcdefghijklmnop';
@@ -28,15 +28,6 @@ let port: number;
 let adminTokenFile: string;
 let readTokenFile: string;
 
-/** A loopback TCP port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface Run {
   readonly code: number | null;
@@ -84,7 +75,7 @@ beforeAll(async () => {
       '  level: info',
       'drachtio:',
       '  host: 127.0.0.1',
-      `  port: ${await closedPort()}`,
+      `  port: ${await freeTcpPort()}`,
       'trusted_networks:',
       '  - 10.9.0.0/16',
       'database:',
@@ -269,7 +260,7 @@ describe('tokens and reachability', { timeout: 30_000 }, () => {
   });
 
   it('no daemon listening: exit 3 with "cannot reach"', async () => {
-    const down = `http://127.0.0.1:${await closedPort()}`;
+    const down = `http://127.0.0.1:${await freeTcpPort()}`;
     const result = await sipwarden(['status', '--url', down, '--token-file', adminTokenFile]);
     expect(result).toMatchObject({ code: 3, stdout: '' });
     expect(result.stderr).toBe(`sipwarden: cannot reach sipwarden at ${down} (is it running? check admin.host/admin.port): ECONNREFUSED\n`);

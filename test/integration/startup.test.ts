@@ -1,19 +1,10 @@
 /** Started before drachtio-server, the daemon waits for it, says so, and reports not ready until it is there. */
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DrachtioWireServer } from '../support/drachtio-wire-server.js';
 import { startDaemon, waitFor, type RunningDaemon } from '../support/daemon.js';
+import { freeTcpPort } from '../support/ports.js';
 import { PbxStandIn } from '../support/pbx-standin.js';
 import { options } from '../support/sip-messages.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 let daemon: RunningDaemon | undefined;
 let wire: DrachtioWireServer | undefined;
@@ -25,7 +16,7 @@ afterEach(async () => {
 
 describe('start without drachtio-server', () => {
   it('stays up, serves /healthz (503) and /metrics, logs that it waits, then connects when the server appears', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const logs: Array<Record<string, unknown>> = [];
     daemon = await startDaemon({ drachtioPort: port, pbxPort: 5060, logs });
     const url = daemon.adminUrl;
@@ -56,7 +47,7 @@ describe('start without drachtio-server', () => {
 
 describe('outbound mode', () => {
   it('listens for drachtio-server, which dials in; requests are decided and proxied as in inbound mode', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const pbx = await PbxStandIn.start({ answer: () => ({ status: 200 }) });
     try {
       daemon = await startDaemon({ drachtioPort: 1, pbxPort: pbx.port, outboundListenPort: port });

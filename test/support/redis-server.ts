@@ -1,6 +1,7 @@
 /** A real redis-server (Debian package redis-server) on a free loopback port, for tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freeTcpPort } from './ports.js';
 
 export class RedisServer {
   private constructor(
@@ -13,10 +14,7 @@ export class RedisServer {
   }
 
   static async start(): Promise<RedisServer> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freeTcpPort();
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const deadline = Date.now() + 5000;
     for (;;) {
