@@ -5,12 +5,39 @@
  * their destinations (the PBX stand-in) and the final answers come back the way
  * drachtio-server reports them. Test code only; formats checked against drachtio-srf 5.0.29
  * lib/wire-protocol.js (framing), lib/drachtio-agent.js (_onMsg 'sip'/'response' tokens,
- * proxy(), routeVerbs, _onConnect) and lib/request.js (proxy result handling).
+ * proxy(), routeVerbs, _onConnect) and lib/request.js (proxy result handling), and against
+ * drachtio-server's source (client.cpp, pending-request-controller.cpp, sip-proxy-controller.cpp).
+ *
+ * What it imitates of drachtio-server:
+ * - authenticate: `OK|<hostports>|<version>|<local hostports>`; a wrong secret gets
+ *   `NO|incorrect secret` and the connection is closed (client.cpp processMessage/read_handler).
+ * - route / remove_route: `OK`; ping: `OK|pong`.
+ * - A request for a method no connected app routed is not delivered: drachtio-server answers it
+ *   503 Service Unavailable itself (pending-request-controller.cpp processNewRequest).
+ * - A CANCEL for an INVITE still pending goes to the app that has the INVITE and is answered
+ *   200 by the server; any other CANCEL gets 481.
+ * - `sip|txnId|dialogId` carrying a response: `OK|application|<bytes>|udp|...|txnId|dialogId||Msg sent:|`
+ *   plus the message; an unknown transaction gets `NOK`. A request the app originates (UAC) is
+ *   recorded and refused with `NOK` (this double sends nothing on the app's behalf).
+ * - proxy: serial (or, when asked, all at once) forwarding over UDP with its own top Via,
+ *   Max-Forwards decremented (set to 70 when absent), Record-Route (REGISTER: Path and
+ *   Require: path) when the app asked to stay in the dialog; each final response received is
+ *   reported `OK|network|<bytes>|udp|<addr>|<port>|<time>|||continue` plus the response, then
+ *   `OK|done`. A target that never answers is reported to the app by nothing at all, as
+ *   drachtio-server does (only received responses are relayed); the injection's result counts
+ *   it as 408. The UAC gets the first 2xx/6xx, else the best final response (RFC 3261 16.7.6
+ *   order, as ProxyCore::forwardBestResponse), else 408.
+ * Deviations: the Request-URI is rewritten to the destination when the destination has a user
+ * part (drachtio-server rewrites it when the original Request-URI is one of its own addresses);
+ * no retransmissions; finalTimeout is honoured per target (capped at 5 s), where drachtio-server
+ * (checked at its current source) parses it but never applies it: SipProxyController::addProxy
+ * uses only provisionalTimeout, and a target is given up by timer C (INVITE) or F (32 s, other
+ * methods); provisionalTimeout is ignored here; followRedirects is not implemented.
  */
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { allHeaders, joinSip, randomToken, splitSip, statusOf } from './sip-text.js';
+import { allHeaders, getHeader, headerName, joinSip, randomToken, splitSip, statusOf, type SipText } from './sip-text.js';
 
 export type InjectResult =
   | { readonly kind: 'response'; readonly status: number; readonly reason: string; readonly headers: Record<string, string>; readonly raw: string }
@@ -28,6 +55,13 @@ export interface ProxiedRequest {
   readonly destination: string;
   readonly method: string;
   readonly requestUri: string;
+  readonly raw: string;
+}
+
+/** What the app sent: `sip` messages that are responses (res.send) or requests (UAC). */
+export interface AppMessage {
+  readonly txnId: string;
+  readonly dialogId: string;
   readonly raw: string;
 }
 
@@ -49,10 +83,18 @@ interface Pending {
 const MAX_TARGET_WAIT_MS = 5000;
 
 export class DrachtioWireServer {
+  /** Every request the server forwarded for a proxy command, in order. */
   readonly proxied: ProxiedRequest[] = [];
+  /** Called for every forwarded request, as it is sent. */
+  onProxied: ((request: ProxiedRequest) => void) | null = null;
+  /** Every response the app sent (res.send), raw. */
   readonly appResponses: string[] = [];
+  /** Requests the app tried to originate (refused by this double). */
+  readonly appRequests: AppMessage[] = [];
   private readonly apps = new Set<AppConnection>();
   private readonly pending = new Map<string, Pending>();
+  /** Every transaction id handed to an app, with its Call-ID and method (responses and CANCELs match on it). */
+  private readonly transactions = new Map<string, { callId: string; method: string; app: AppConnection; answered: boolean }>();
   /** Raw requests of pending injections, by transaction id: what a proxy command forwards. */
   private readonly injected = new Map<string, string>();
   private readonly udp: UdpSocket;
@@ -125,6 +167,7 @@ export class DrachtioWireServer {
     const method = /^(\S+)/.exec(raw)?.[1] ?? '';
     // A response outside any transaction is dropped by drachtio-server (its stack finds no transaction).
     if (method.startsWith('SIP/')) return Promise.resolve({ kind: 'no-answer' });
+    if (method === 'CANCEL') return Promise.resolve(this.cancel(raw, options));
     // The newest live connection wins (an app that just restarted replaces its old connection).
     const app = this.liveApps().reverse().find((a) => a.outbound || a.routes.has(method));
     if (!app) {
@@ -136,7 +179,8 @@ export class DrachtioWireServer {
     const address = options.sourceAddress ?? '127.0.0.1';
     const port = options.sourcePort ?? 5099;
     const protocol = options.transport ?? 'udp';
-    const leader = ['sip', 'network', String(Buffer.byteLength(raw)), protocol, address, String(port), new Date().toISOString().slice(11, 23), txnId, dialogId, '127.0.0.1', '5060'].join('|');
+    const leader = networkLeader(raw, protocol, address, port, txnId, dialogId);
+    this.transactions.set(txnId, { callId: getHeader(splitSip(raw), 'Call-ID') ?? '', method, app, answered: false });
     return new Promise<InjectResult>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(txnId);
@@ -147,6 +191,20 @@ export class DrachtioWireServer {
       this.injected.set(txnId, raw);
       this.send(app.socket, `${leader}\r\n${raw}`);
     });
+  }
+
+  /** CANCEL: drachtio-server answers it itself and passes it to the app holding the INVITE. */
+  private cancel(raw: string, options: InjectOptions): InjectResult {
+    const callId = getHeader(splitSip(raw), 'Call-ID') ?? '';
+    const entry = [...this.transactions.entries()].find(([id, t]) => t.method === 'INVITE' && t.callId === callId && !t.answered && this.pending.has(id));
+    const response = synthesize(entry ? 200 : 481, entry ? 'OK' : 'Call/Transaction Does Not Exist', raw);
+    if (entry) {
+      const [txnId, t] = entry;
+      this.send(t.app.socket, `${networkLeader(raw, options.transport ?? 'udp', options.sourceAddress ?? '127.0.0.1', options.sourcePort ?? 5099, txnId, '')}\r\n${raw}`);
+    }
+    const message = splitSip(response);
+    const status = statusOf(response) ?? { status: 481, reason: '' };
+    return { kind: 'response', status: status.status, reason: status.reason, headers: headerRecord(message), raw: response };
   }
 
   private settle(txnId: string, result: InjectResult): void {
@@ -219,20 +277,31 @@ export class DrachtioWireServer {
       case 'authenticate':
         if (token[2] === this.secret) {
           app.authenticated = true;
-          this.reply(app.socket, msgId, 'OK|udp/127.0.0.1:5060|v0.9.10-wire-test');
+          this.reply(app.socket, msgId, 'OK|udp/127.0.0.1:5060,tcp/127.0.0.1:5060|v0.9.10-wire-test|udp/127.0.0.1:5060,tcp/127.0.0.1:5060');
         } else {
+          // drachtio-server answers NO and drops the client (client.cpp: processMessage returns false).
           this.reply(app.socket, msgId, 'NO|incorrect secret');
+          app.socket.end();
+          this.apps.delete(app);
         }
         return;
       case 'route':
         if (token[2]) app.routes.add(token[2].toUpperCase());
         this.reply(app.socket, msgId, 'OK');
         return;
-      case 'ping':
+      case 'remove_route':
+        if (token[2]) app.routes.delete(token[2].toUpperCase());
         this.reply(app.socket, msgId, 'OK');
         return;
+      case 'ping':
+        this.reply(app.socket, msgId, 'OK|pong');
+        return;
       case 'sip':
-        this.onAppResponse(app, msgId, token[2] ?? '', body);
+        if (body.startsWith('SIP/')) this.onAppResponse(app, msgId, token[2] ?? '', token[3] ?? '', body);
+        else {
+          this.appRequests.push({ txnId: token[2] ?? '', dialogId: token[3] ?? '', raw: body });
+          this.reply(app.socket, msgId, 'NOK|DrachtioWireServer does not send requests for the app');
+        }
         return;
       case 'proxy':
         void this.onProxy(app, msgId, token, body);
@@ -243,41 +312,67 @@ export class DrachtioWireServer {
   }
 
   /** The app answered a request itself (res.send). */
-  private onAppResponse(app: AppConnection, msgId: string, txnId: string, raw: string): void {
+  private onAppResponse(app: AppConnection, msgId: string, txnId: string, dialogId: string, raw: string): void {
     this.appResponses.push(raw);
     const status = statusOf(raw);
-    this.reply(app.socket, msgId, `OK|application|${Buffer.byteLength(raw)}|udp|127.0.0.1|5060|${Date.now()}|${txnId}|\r\n${raw}`);
+    const transaction = this.transactions.get(txnId);
+    if (!transaction || transaction.answered) {
+      // drachtio-server cannot find the server transaction (or it is already completed).
+      this.reply(app.socket, msgId, 'NOK|unknown or completed transaction');
+      return;
+    }
+    this.reply(app.socket, msgId, `OK|application|${Buffer.byteLength(raw)}|udp|127.0.0.1|5060|${timeOfDay()}|${txnId}|${dialogId}||Msg sent:|\r\n${raw}`);
     if (!status || status.status < 200) return;
-    const message = splitSip(raw);
-    this.settle(txnId, { kind: 'response', status: status.status, reason: status.reason, headers: Object.fromEntries(message.headers.map(([n, v]) => [n.toLowerCase(), v])), raw });
+    transaction.answered = true;
+    this.settle(txnId, { kind: 'response', status: status.status, reason: status.reason, headers: headerRecord(splitSip(raw)), raw });
   }
 
-  /** proxy|txnId|remainInDialog|fullResponse|followRedirects|serial|provTmo|finalTmo|dest... (drachtio-agent.js proxy()). */
-  private async onProxy(app: AppConnection, msgId: string, token: string[], _template: string): Promise<void> {
+  /**
+   * proxy|txnId|remainInDialog|fullResponse|followRedirects|simultaneous-or-serial|provTmo|finalTmo|dest...
+   * followed by a template request carrying the headers the app wants added (drachtio-agent.js proxy()).
+   */
+  private async onProxy(app: AppConnection, msgId: string, token: string[], template: string): Promise<void> {
     const txnId = token[2] ?? '';
     const recordRoute = token[3] === 'remainInDialog';
-    const finalTimeoutMs = Math.min(parseTimeout(token[8] ?? '') ?? 32_000, MAX_TARGET_WAIT_MS);
+    const simultaneous = token[6] === 'simultaneous';
+    const finalTimeoutMs = Math.min(parseTimeout(token[8] ?? '') ?? MAX_TARGET_WAIT_MS, MAX_TARGET_WAIT_MS);
     const destinations = token.slice(9).filter((d) => d !== '');
     const original = this.originalRequest(txnId);
+    if (original === null || destinations.length === 0) {
+      this.reply(app.socket, msgId, 'NOK|error proxying request');
+      return;
+    }
+    const transaction = this.transactions.get(txnId);
+    if (transaction) transaction.answered = true;
     // From here the proxy settles the injection itself, however long the targets take.
     const waiting = this.pending.get(txnId);
     if (waiting) clearTimeout(waiting.timer);
+    const extraHeaders = splitSip(template).headers.filter(([n]) => headerName(n) !== 'content-length');
     const attempts: Array<{ destination: string; status: number }> = [];
-    let finalResponse = '';
-    for (const destination of destinations) {
-      const response = original === null ? synthesize(408, 'Request Timeout') : await this.forward(original, destination, recordRoute, finalTimeoutMs);
+    const received: string[] = [];
+    const tryOne = async (destination: string): Promise<number> => {
+      const response = await this.forward(original, destination, extraHeaders, recordRoute, finalTimeoutMs);
+      if (response === null) {
+        attempts.push({ destination, status: 408 });
+        return 408;
+      }
       const status = statusOf(response)?.status ?? 500;
       attempts.push({ destination, status });
-      finalResponse = response;
+      received.push(response);
       const target = parseHostPort(destination);
-      this.reply(
-        app.socket,
-        msgId,
-        `OK|network|${Buffer.byteLength(response)}|udp|${target.host}|${target.port}|${Date.now()}|${txnId}||continue\r\n${response}`,
-      );
-      if ((status >= 200 && status < 300) || status >= 600) break;
+      this.reply(app.socket, msgId, `OK|network|${Buffer.byteLength(response)}|udp|${target.host}|${target.port}|${timeOfDay()}|||continue\r\n${response}`);
+      return status;
+    };
+    if (simultaneous) {
+      await Promise.all(destinations.map((d) => tryOne(d)));
+    } else {
+      for (const destination of destinations) {
+        const status = await tryOne(destination);
+        if ((status >= 200 && status < 300) || status >= 600) break;
+      }
     }
     this.reply(app.socket, msgId, 'OK|done');
+    const finalResponse = bestResponse(received) ?? synthesize(408, 'Request Timeout', original);
     const finalStatus = statusOf(finalResponse)?.status ?? 408;
     this.settle(txnId, { kind: 'proxied', finalStatus, attempts, finalResponse });
   }
@@ -287,23 +382,31 @@ export class DrachtioWireServer {
     return this.injected.get(txnId) ?? null;
   }
 
-  /** Send one request to a destination over UDP, wait for its final answer (408 on timeout). */
-  private forward(raw: string, destination: string, recordRoute: boolean, timeoutMs: number): Promise<string> {
+  /** Send one request to a destination over UDP; its final answer, or null when none came in time. */
+  private forward(raw: string, destination: string, extraHeaders: ReadonlyArray<[string, string]>, recordRoute: boolean, timeoutMs: number): Promise<string | null> {
     const message = splitSip(raw);
     const [method = '', uri = ''] = message.startLine.split(' ');
     const target = parseHostPort(destination);
-    const requestUri = /^sips?:[^@;]+@/.test(destination) ? destination.split(';')[0] ?? uri : uri;
+    const requestUri = /^sips?:[^@;]+@/.test(destination) ? (destination.split(';')[0] ?? uri) : uri;
     const branch = `z9hG4bK-wire-${randomToken()}`;
     const local = this.udp.address();
-    const headers = message.headers.map(([n, v]): [string, string] => (n.toLowerCase() === 'max-forwards' ? [n, String(Math.max(0, Number(v) - 1))] : [n, v]));
+    const extraNames = new Set(extraHeaders.map(([n]) => headerName(n)));
+    const headers = message.headers
+      .filter(([n]) => !extraNames.has(headerName(n)))
+      .map(([n, v]): [string, string] => (n.toLowerCase() === 'max-forwards' ? [n, String(Math.max(0, Number(v) - 1))] : [n, v]));
+    if (!headers.some(([n]) => n.toLowerCase() === 'max-forwards')) headers.push(['Max-Forwards', '70']);
     headers.unshift(['Via', `SIP/2.0/UDP 127.0.0.1:${local.port};branch=${branch}`]);
-    if (recordRoute) headers.unshift(['Record-Route', `<sip:127.0.0.1:${local.port};lr>`]);
+    if (recordRoute && method === 'REGISTER') headers.push(['Path', `<sip:127.0.0.1:${local.port};lr>`], ['Require', 'path']);
+    else if (recordRoute) headers.unshift(['Record-Route', `<sip:127.0.0.1:${local.port};lr>`]);
+    headers.push(...extraHeaders.map(([n, v]): [string, string] => [n, v]));
     const out = joinSip({ startLine: `${method} ${requestUri} SIP/2.0`, headers, body: message.body });
-    this.proxied.push({ destination, method, requestUri, raw: out });
-    return new Promise<string>((resolve) => {
+    const forwarded: ProxiedRequest = { destination, method, requestUri, raw: out };
+    this.proxied.push(forwarded);
+    this.onProxied?.(forwarded);
+    return new Promise<string | null>((resolve) => {
       const timer = setTimeout(() => {
         this.udpWaiters.delete(branch);
-        resolve(synthesize(408, 'Request Timeout', raw));
+        resolve(null);
       }, timeoutMs);
       this.udpWaiters.set(branch, (response) => {
         clearTimeout(timer);
@@ -320,6 +423,7 @@ export class DrachtioWireServer {
     });
   }
 
+  /** Final responses from proxy targets, matched on the branch of our Via; 1xx are ignored. */
   private onUdp(raw: string): void {
     const status = statusOf(raw);
     if (!status || status.status < 200) return;
@@ -332,7 +436,7 @@ export class DrachtioWireServer {
     // Strip our Via, as a proxy does before relaying the response upstream.
     let removed = false;
     const headers = message.headers.filter(([n]) => {
-      if (!removed && (n.toLowerCase() === 'via' || n.toLowerCase() === 'v')) {
+      if (!removed && headerName(n) === 'via') {
         removed = true;
         return false;
       }
@@ -342,16 +446,51 @@ export class DrachtioWireServer {
   }
 }
 
+/** The leader drachtio-server puts before a request it received (client.cpp sendSipMessageToClient). */
+function networkLeader(raw: string, protocol: string, address: string, port: number, txnId: string, dialogId: string): string {
+  return ['sip', 'network', String(Buffer.byteLength(raw)), protocol, address, String(port), timeOfDay(), txnId, dialogId, '127.0.0.1', '5060', ''].join('|');
+}
+
+function timeOfDay(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+function headerRecord(message: SipText): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [n, v] of message.headers) {
+    const name = n.toLowerCase();
+    if (!(name in record)) record[name] = v;
+  }
+  return record;
+}
+
+/** '2s', '500ms', '32' (seconds), as drachtio-server's ProxyCore::setProvisionalTimeout reads them. */
 function parseTimeout(text: string): number | null {
   const match = /^(\d+)(ms|s)?$/.exec(text.trim());
   if (!match?.[1]) return null;
-  return Number(match[1]) * (match[2] === 's' ? 1000 : match[2] === 'ms' ? 1 : 1000);
+  return Number(match[1]) * (match[2] === 'ms' ? 1 : 1000);
 }
 
 function parseHostPort(destination: string): { host: string; port: number } {
   const withoutScheme = destination.replace(/^sips?:/, '').replace(/^[^@]*@/, '').split(';')[0] ?? '';
   const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(withoutScheme);
   return { host: match?.[1] ?? '127.0.0.1', port: match?.[2] ? Number(match[2]) : 5060 };
+}
+
+/** RFC 3261 16.7.6 as drachtio-server ranks final responses (bestResponseOrder): 2xx/6xx first, then auth challenges, 4xx, 5xx. */
+function bestResponse(responses: readonly string[]): string | null {
+  const rank = (raw: string): number => {
+    const status = statusOf(raw)?.status ?? 0;
+    if (status >= 200 && status < 300) return 0;
+    if (status >= 600) return 1;
+    if ([401, 407, 415, 420, 484].includes(status)) return 2;
+    if (status >= 400 && status < 500) return 3;
+    if (status >= 500 && status < 600) return 4;
+    return 5;
+  };
+  let best: string | null = null;
+  for (const response of responses) if (best === null || rank(response) < rank(best)) best = response;
+  return best;
 }
 
 function synthesize(status: number, reason: string, request?: string): string {

@@ -1,7 +1,11 @@
 /**
  * A PBX/registrar stand-in on UDP loopback: challenges REGISTER and INVITE with a digest
  * nonce, checks the credentials (RFC 2617 MD5, with and without qop) against its users, and
- * answers 200 for the right password, 403 for a wrong one or an unknown user. Test code only.
+ * answers 200 for the right password, 403 for a wrong one or an unknown user (403 rather than
+ * 404, so that a scanner learns nothing about which users exist) or a nonce it never issued.
+ * REGISTER's 200 echoes the Contact with expires=300; OPTIONS and every other method get 200.
+ * Responses copy Via, From, To (a tag added), Call-ID and CSeq. ACKs are recorded nowhere and
+ * never answered. Test code only.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { digestResponse } from './sip-messages.js';
@@ -10,6 +14,8 @@ import { allHeaders, authParams, getHeader, randomToken, splitSip, type SipText 
 export interface ReceivedRequest {
   readonly method: string;
   readonly requestUri: string;
+  /** Headers by lower-case name (the first value of each). */
+  readonly headers: Record<string, string>;
   readonly message: SipText;
   readonly raw: string;
   readonly from: RemoteInfo;
@@ -24,8 +30,11 @@ export interface Answer {
 }
 
 export interface PbxOptions {
+  /** username -> password */
   readonly users?: Record<string, string>;
   readonly realm?: string;
+  /** Address to bind (default 127.0.0.1). */
+  readonly address?: string;
   /** Per-request answer; null falls back to the registrar behaviour. */
   readonly answer?: (request: ReceivedRequest) => Answer | null;
 }
@@ -45,7 +54,10 @@ export class PbxStandIn {
 
   static async start(options: PbxOptions = {}): Promise<PbxStandIn> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, options.address ?? '127.0.0.1', () => resolve());
+    });
     return new PbxStandIn(socket, options);
   }
 
@@ -53,8 +65,12 @@ export class PbxStandIn {
     return this.socket.address().port;
   }
 
+  get address(): string {
+    return this.socket.address().address;
+  }
+
   get uri(): string {
-    return `sip:127.0.0.1:${this.port};transport=udp`;
+    return `sip:${this.address}:${this.port};transport=udp`;
   }
 
   async close(): Promise<void> {
@@ -65,7 +81,9 @@ export class PbxStandIn {
     const message = splitSip(raw);
     const match = /^(\S+)\s+(\S+)\s+SIP\/2\.0$/.exec(message.startLine);
     if (!match?.[1] || !match[2]) return; // a response or garbage: ignore
-    const request: ReceivedRequest = { method: match[1], requestUri: match[2], message, raw, from: rinfo };
+    const headers: Record<string, string> = {};
+    for (const [name, value] of message.headers) if (!(name.toLowerCase() in headers)) headers[name.toLowerCase()] = value;
+    const request: ReceivedRequest = { method: match[1], requestUri: match[2], headers, message, raw, from: rinfo };
     if (request.method === 'ACK') return;
     this.requests.push(request);
     const answer = this.options.answer?.(request) ?? this.registrar(request);
@@ -81,7 +99,7 @@ export class PbxStandIn {
     if (!authorization) {
       const nonce = randomToken();
       this.nonces.add(nonce);
-      return { status: 401, headers: { 'WWW-Authenticate': `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5` } };
+      return { status: 401, headers: { 'WWW-Authenticate': `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5, qop="auth"` } };
     }
     const p = authParams(authorization);
     const username = p.get('username') ?? '';

@@ -1,4 +1,8 @@
-/** Raw SIP requests for tests, as phones and scanners send them. */
+/**
+ * Raw SIP requests for tests, as phones and scanners send them: CRLF line ends, a fresh Call-ID
+ * and a fresh RFC 3261 branch (z9hG4bK...) each time unless given. Digest helpers for the
+ * challenge/response round trip (RFC 2617 / RFC 7616 MD5, with and without qop=auth).
+ */
 import { createHash } from 'node:crypto';
 import { authParams, getHeader, randomToken, splitSip } from './sip-text.js';
 
@@ -14,19 +18,23 @@ export interface RequestOptions {
   readonly cseq?: number;
   readonly requestUri?: string;
   readonly extraHeaders?: Record<string, string>;
+  /** Top Via sent-by (default 127.0.0.1:5099) and branch (default a fresh z9hG4bK... one). */
+  readonly viaHost?: string;
+  readonly viaPort?: number;
+  readonly branch?: string;
 }
 
 function build(method: string, uri: string, o: RequestOptions & { readonly toValue: string; readonly fromValue: string; readonly body?: string }): string {
   const lines = [
     `${method} ${uri} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK-${randomToken()};rport`,
+    `Via: SIP/2.0/UDP ${o.viaHost ?? '127.0.0.1'}:${o.viaPort ?? 5099};branch=${o.branch ?? `z9hG4bK-${randomToken()}`};rport`,
     'Max-Forwards: 70',
     `From: ${o.fromValue}`,
     `To: ${o.toValue}`,
     `Call-ID: ${o.callId ?? `${randomToken()}@test`}`,
     `CSeq: ${o.cseq ?? 1} ${method}`,
   ];
-  if (o.contact !== null) lines.push(`Contact: ${o.contact ?? `<sip:${o.user ?? 'anonymous'}@127.0.0.1:5099>`}`);
+  if (o.contact !== null) lines.push(`Contact: ${o.contact ?? `<sip:${o.user ?? 'anonymous'}@${o.viaHost ?? '127.0.0.1'}:${o.viaPort ?? 5099}>`}`);
   if (o.ua !== null) lines.push(`User-Agent: ${o.ua ?? 'TestPhone/1.0'}`);
   if (o.authorization) lines.push(`Authorization: ${o.authorization}`);
   for (const [name, value] of Object.entries(o.extraHeaders ?? {})) lines.push(`${name}: ${value}`);
@@ -65,6 +73,8 @@ export interface InviteOptions extends RequestOptions {
   /** Another method in the same shape (BYE...), usually with toTag. */
   readonly method?: string;
   readonly toTag?: string;
+  /** An in-dialog request: a To tag (toTag, or a made-up one). */
+  readonly inDialog?: boolean;
 }
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
@@ -72,11 +82,12 @@ const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=
 export function invite(o: InviteOptions): string {
   const domain = o.domain ?? 'pbx.test';
   const method = o.method ?? 'INVITE';
+  const toTag = o.toTag ?? (o.inDialog ? `dlg-${randomToken()}` : undefined);
   return build(method, o.requestUri ?? `sip:${o.toUser}@${domain}`, {
     ...o,
     user: o.fromUser,
     fromValue: o.from ?? `"Caller ${o.fromUser}" <sip:${o.fromUser}@${domain}>;tag=${randomToken()}`,
-    toValue: o.to ?? `<sip:${o.toUser}@${domain}>${o.toTag ? `;tag=${o.toTag}` : ''}`,
+    toValue: o.to ?? `<sip:${o.toUser}@${domain}>${toTag ? `;tag=${toTag}` : ''}`,
     ...(method === 'INVITE' ? { body: SDP } : {}),
   });
 }
@@ -107,11 +118,12 @@ export function digestAuthorization(d: DigestInput): string {
   return `Digest username="${d.username}", realm="${d.realm}", nonce="${d.nonce}", uri="${d.uri}", response="${digestResponse(d)}", algorithm=MD5${qop}`;
 }
 
-/** realm and nonce of the challenge in a 401/407 response. */
-export function challengeFrom(rawResponse: string): { realm: string; nonce: string } {
+/** realm and nonce of the challenge in a 401/407 response, and qop 'auth' when the challenge offers it. */
+export function challengeFrom(rawResponse: string): { realm: string; nonce: string; qop?: 'auth' } {
   const message = splitSip(rawResponse);
   const header = getHeader(message, 'WWW-Authenticate') ?? getHeader(message, 'Proxy-Authenticate');
   if (!header) throw new Error(`no challenge in:\n${rawResponse}`);
   const params = authParams(header);
-  return { realm: params.get('realm') ?? '', nonce: params.get('nonce') ?? '' };
+  const offersAuth = (params.get('qop') ?? '').split(',').some((q) => q.trim() === 'auth');
+  return { realm: params.get('realm') ?? '', nonce: params.get('nonce') ?? '', ...(offersAuth ? { qop: 'auth' as const } : {}) };
 }
