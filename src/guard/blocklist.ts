@@ -91,6 +91,9 @@ export class Blocklist {
   block(request: BlockRequest, now: number): Block {
     const target = normalizeTarget(request.target);
     if (target === null) throw new Error(`cannot block "${request.target}": not an IP address or CIDR range`);
+    if (request.source !== 'manual' && target.includes('/')) {
+      throw new Error(`cannot block "${request.target}" automatically (${request.source}): automatic blocks are a single address, only manual blocks may be ranges`);
+    }
     const earlier = this.recentOffences(target, now);
     let expiresAt: number | null = null;
     if (request.durationMs !== null) {
@@ -111,6 +114,8 @@ export class Blocklist {
   adopt(block: Block, now: number): boolean {
     const target = normalizeTarget(block.target);
     if (target === null || (block.expiresAt !== null && block.expiresAt <= now)) return false;
+    // Automatic blocks are single addresses, on every node: a range shared as automatic is refused.
+    if (block.source !== 'manual' && target.includes('/')) return false;
     if (this.live(this.blocks.get(target) ?? null, now)) return false;
     const adopted: Block = { ...block, target };
     this.remember(adopted);

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../../clock.js';
 import { MfaStateError, type MfaEnrollment, type MfaService, type MfaStatus, type MfaVerifyResult } from '../../../mfa/index.js';
+import { normalizeIp } from '../../../net/ip.js';
 import { principalOf, sourceIp } from '../access.js';
 import type { ApiFeature } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -27,7 +28,12 @@ export interface MfaAdmin {
 const TAG = ['mfa'];
 const extensionParam = z.strictObject({ extension: z.string().min(1).max(64).regex(/^[\w.+@-]+$/, 'letters, digits and . _ + @ -') });
 const code = z.string().min(6).max(32).meta({ description: 'a TOTP code (6 or 8 digits) or a backup code (XXXXX-XXXXX)' });
-const clientIp = z.string().max(45).optional().meta({ description: "the end user's address, as the portal saw it: failures count against it" });
+const clientIp = z
+  .string()
+  .max(45)
+  .refine((value) => value === value.trim() && normalizeIp(value) !== null, 'clientIp must be one IP address (e.g. 192.0.2.7 or 2001:db8::7), not a range, a name or empty')
+  .optional()
+  .meta({ description: "the end user's address, as the portal saw it: failures count against it" });
 
 const enrollmentOut = z.object({
   extension: z.string(),
@@ -130,7 +136,7 @@ export function mfaApi(admin: MfaAdmin, clock: Clock): ApiFeature {
           const { extension } = request.params;
           const now = clock();
           const result = await svc.verify(admin.subjectOf(extension), request.body.code, now);
-          admin.verified(extension, result, request.body.clientIp ?? null, now);
+          admin.verified(extension, result, request.body.clientIp === undefined ? null : normalizeIp(request.body.clientIp), now);
           return verifyJson(result);
         },
       );
