@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { SipRequestView } from '../request.js';
 import type { ForwardOutcome, ForwardVerdict, TargetOutcome, Verdict } from '../verdict.js';
 import { buildRequestView } from './request-view.js';
+import { dialledUser, withDialledUser } from './destination.js';
 import { createSrf, forgetUnansweredInvite, HANDLED_METHODS, onMethod, type DrachtioRequest, type DrachtioResponse, type DrachtioSrf, type ProxyOptions, type ProxyResult } from './srf.js';
 
 /** What decides (the edge). */
@@ -198,7 +199,8 @@ export class SipFrontEnd {
     const { logger, clock } = this.options;
     const timeoutMs = verdict.ringTimeoutSeconds !== undefined ? verdict.ringTimeoutSeconds * 1000 : this.options.finalTimeoutMs;
     // proxyRequest mutates both the options and the destination list: always fresh ones.
-    const destinations = verdict.targets.length > 0 ? verdict.targets.map((t) => t.uri) : undefined;
+    const user = dialledUser(String(req.uri ?? ''));
+    const destinations = verdict.targets.length > 0 ? verdict.targets.map((t) => withDialledUser(t.uri, t.agent ?? user)) : undefined;
     const options: ProxyOptions = {
       recordRoute: this.options.recordRoute,
       forking: 'serial',

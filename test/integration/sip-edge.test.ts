@@ -74,6 +74,27 @@ describe('proxying to the PBX', () => {
     expect(wire.proxied.map((p) => p.destination)).toEqual([expect.stringContaining(`:${pbx.port}`), expect.stringContaining(`:${pbx.port}`)]);
   });
 
+  it('the PBX receives exactly the user that was dialled, whatever the method, when the Request-URI names drachtio-server itself', async () => {
+    await boot();
+    await wire.waitForApp(['MESSAGE', 'SUBSCRIBE']);
+    const self = '127.0.0.1:5060';
+    for (const method of ['INVITE', 'MESSAGE', 'SUBSCRIBE']) {
+      const sent = await wire.inject(invite({ toUser: '1002', fromUser: '1001', domain: REALM, method, requestUri: `sip:1002@${self}` }), { sourceAddress: '127.0.0.2' });
+      expect(sent.kind).toBe('proxied');
+    }
+    await wire.inject(options({ user: '*97', domain: REALM, requestUri: `sip:%2A97@${self};user=phone` }), { sourceAddress: '127.0.0.2' });
+    await wire.inject(register({ user: '1001', domain: REALM, requestUri: `sip:${self}` }), { sourceAddress: '127.0.0.2' });
+    await settled();
+    expect(pbx.requests.map((r) => [r.method, r.requestUri])).toEqual([
+      ['INVITE', `sip:1002@127.0.0.1:${pbx.port}`],
+      ['MESSAGE', `sip:1002@127.0.0.1:${pbx.port}`],
+      ['SUBSCRIBE', `sip:1002@127.0.0.1:${pbx.port}`],
+      ['OPTIONS', `sip:%2A97@127.0.0.1:${pbx.port}`],
+      // A REGISTER names no user in its Request-URI: none is invented.
+      ['REGISTER', `sip:127.0.0.1:${pbx.port}`],
+    ]);
+  });
+
   it('in-dialog requests from the PBX follow their Request-URI; from anyone else they go to the PBX (never an open relay)', async () => {
     await boot();
     const phone = await PbxStandIn.start({ answer: () => ({ status: 200 }) });

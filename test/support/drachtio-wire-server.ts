@@ -27,8 +27,9 @@
  *   drachtio-server does (only received responses are relayed); the injection's result counts
  *   it as 408. The UAC gets the first 2xx/6xx, else the best final response (RFC 3261 16.7.6
  *   order, as ProxyCore::forwardBestResponse), else 408.
- * Deviations: the Request-URI is rewritten to the destination when the destination has a user
- * part (drachtio-server rewrites it when the original Request-URI is one of its own addresses);
+ * Request-URI: replaced by the destination when the original names drachtio-server's own address
+ * (127.0.0.1:5060 here), as drachtio-server does. Deviations: it is also rewritten when the
+ * destination has a user part;
  * no retransmissions; finalTimeout is honoured per target (capped at 5 s), where drachtio-server
  * (checked at its current source) parses it but never applies it: SipProxyController::addProxy
  * uses only provisionalTimeout, and a target is given up by timer C (INVITE) or F (32 s, other
@@ -387,7 +388,9 @@ export class DrachtioWireServer {
     const message = splitSip(raw);
     const [method = '', uri = ''] = message.startLine.split(' ');
     const target = parseHostPort(destination);
-    const requestUri = /^sips?:[^@;]+@/.test(destination) ? (destination.split(';')[0] ?? uri) : uri;
+    // drachtio-server replaces a Request-URI naming one of its own addresses (127.0.0.1:5060 here) with the destination.
+    const pointsAtUs = /^sips?:(?:[^@]*@)?127\.0\.0\.1(?::5060)?(?:[;?]|$)/i.test(uri);
+    const requestUri = pointsAtUs || /^sips?:[^@;]+@/.test(destination) ? (destination.split(';')[0] ?? uri) : uri;
     const branch = `z9hG4bK-wire-${randomToken()}`;
     const local = this.udp.address();
     const extraNames = new Set(extraHeaders.map(([n]) => headerName(n)));
